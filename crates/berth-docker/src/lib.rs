@@ -1,0 +1,14 @@
+//! Berth's side of the Docker Engine: how to reach an engine (Unix socket, TCP, TCP with TLS), a bollard
+//! client for what the server itself asks, and the streaming gateway that forwards the Engine API,
+//! hijacked exec/attach connections included. The only crate that names `bollard`.
+
+mod client;
+mod endpoint;
+mod error;
+mod gateway;
+mod tls;
+
+pub use client::{EngineClient, EngineInfo};
+pub use endpoint::{EngineEndpoint, EngineStream};
+pub use error::DockerError;
+pub use gateway::{GatewayBody, forward};

@@ -1,0 +1,59 @@
+//! Berth's HTTP surface: the router, extractors, the one `ApiError`, the OpenAPI document, TLS, and the
+//! listeners with graceful shutdown. The only crate that knows HTTP status codes; handlers convert in,
+//! call a `berth-core` service, and convert out.
+
+mod error;
+mod extract;
+mod listen;
+mod openapi;
+mod proxy;
+mod routes;
+mod tls;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use berth_core::Core;
+use tower_http::trace::TraceLayer;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use listen::{BoundServer, ListenConfig, ServeError, bind};
+pub use proxy::TrustedProxies;
+pub use tls::TlsSource;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "berth_session";
+
+/// Largest JSON request body the API reads (the gateway streams bodies and has no limit).
+const JSON_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Arc<Core>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+}
+
+/// The whole application: API routes, the OpenAPI document, and the gateway.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
+        .merge(routes::system::router())
+        .merge(routes::auth::router())
+        .merge(routes::users::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::environments::router())
+        .split_for_parts();
+    let openapi = Arc::new(openapi::finish(openapi));
+    let openapi_json = axum::routing::get(move || {
+        let openapi = openapi.clone();
+        async move { axum::Json(openapi.as_ref().clone()) }
+    });
+    api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .route("/api/openapi.json", openapi_json)
+        .merge(routes::gateway::router())
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
