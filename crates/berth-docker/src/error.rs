@@ -20,12 +20,27 @@ pub enum DockerError {
         #[source]
         source: std::io::Error,
     },
-    #[error("HTTP exchange with the engine failed: {0}")]
+    #[error("HTTP exchange with the engine failed: {}", with_causes(.0))]
     Http(#[from] hyper::Error),
     #[error("the request can't be forwarded: {0}")]
     InvalidRequest(String),
     #[error("engine error: {0}")]
     Engine(#[from] bollard::errors::Error),
+}
+
+/// An error and its causes on one line: hyper's own message ("connection error") says little on its own.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 impl DockerError {
