@@ -71,23 +71,20 @@ pub struct Accounts {
     /// Present until the first administrator exists.
     setup_token: Mutex<Option<String>>,
     /// Verified against when a username is unknown, so timing does not reveal which usernames exist.
-    dummy_hash: String,
+    /// Made on first need, to keep start-up fast and light.
+    dummy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl Accounts {
-    pub(crate) async fn new(
-        store: Store,
-        access: Access,
-        settings: AccountSettings,
-    ) -> Result<Self, CoreError> {
-        Ok(Accounts {
+    pub(crate) fn new(store: Store, access: Access, settings: AccountSettings) -> Self {
+        Accounts {
             throttle: LoginThrottle::new(settings.login_limits),
             store,
             access,
             settings,
             setup_token: Mutex::new(None),
-            dummy_hash: dummy_password_hash().await?,
-        })
+            dummy_hash: tokio::sync::OnceCell::new(),
+        }
     }
 
     /// On start: creates `admin` from the operator's password file if given and nobody is set up yet;
@@ -160,7 +157,10 @@ impl Accounts {
         let credentials = self.store.user_credentials(username).await?;
         let (user, hash) = match credentials {
             Some((user, hash)) => (Some(user), hash),
-            None => (None, self.dummy_hash.clone()),
+            None => {
+                let dummy = self.dummy_hash.get_or_try_init(dummy_password_hash).await?;
+                (None, dummy.clone())
+            }
         };
         let password_matches = verify_password(password, hash).await?;
         let user = match user {

@@ -75,7 +75,7 @@ impl Core {
             }
         })?;
         let access = Access::new(store.clone());
-        let accounts = Accounts::new(store.clone(), access.clone(), config.accounts).await?;
+        let accounts = Accounts::new(store.clone(), access.clone(), config.accounts);
         let setup_token = accounts
             .prepare_first_run(config.initial_admin_password)
             .await?;

@@ -48,7 +48,7 @@ struct EnvironmentRow {
 
 impl From<EnvironmentRow> for EnvironmentRecord {
     fn from(row: EnvironmentRow) -> EnvironmentRecord {
-        let tls = (row.tls_enabled != 0).then(|| StoredTls {
+        let tls = (row.tls_enabled != 0).then_some(StoredTls {
             ca_pem: row.tls_ca_pem,
             cert_pem: row.tls_cert_pem,
             key_sealed: row.tls_key_sealed,

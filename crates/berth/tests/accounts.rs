@@ -599,6 +599,16 @@ async fn admins_manage_users_and_standard_users_cannot() {
     );
 }
 
+/// (method, path, content type, body, expected status, expected error code)
+type Case = (
+    reqwest::Method,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+    u16,
+    &'static str,
+);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn malformed_requests_get_the_error_body_not_a_500() {
     let server = BerthServer::start(BERTH).await;
@@ -614,7 +624,7 @@ async fn malformed_requests_get_the_error_body_not_a_500() {
         }
         request.send()
     };
-    let cases: Vec<(reqwest::Method, &str, Option<&str>, &str, u16, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             reqwest::Method::POST,
             "/api/users",
