@@ -241,10 +241,10 @@ async fn logs_follow_and_events_stream() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(1500));
     let direct = docker(&["stop", "-t", "0", &name]).unwrap();
     assert!(direct.status.success());
-    std::thread::sleep(Duration::from_millis(700));
+    std::thread::sleep(Duration::from_millis(1500));
     events.kill().unwrap();
     let output = stdout(&events.wait_with_output().unwrap());
     assert!(
