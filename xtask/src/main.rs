@@ -75,7 +75,50 @@ fn ci() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace", "--no-fail-fast"])?;
+    test_summarised(&["test", "--workspace", "--no-fail-fast"])
+}
+
+/// Runs `cargo test`, passing its output through, and ends with one line totalling every test binary,
+/// `N passed, N failed`, since cargo's own last line only speaks of the last binary.
+fn test_summarised(args: &[&str]) -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    println!("$ cargo {}", args.join(" "));
+    let mut child = Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(workspace_root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("running cargo test")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    let stdout = child.stdout.take().context("cargo test's output")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(result) = line.strip_prefix("test result: ") {
+            let count = |word: &str| {
+                result
+                    .split(';')
+                    .find_map(|part| part.trim().strip_suffix(word))
+                    .and_then(|number| {
+                        number
+                            .trim()
+                            .trim_start_matches("ok.")
+                            .trim_start_matches("FAILED.")
+                            .trim()
+                            .parse::<u64>()
+                            .ok()
+                    })
+                    .unwrap_or(0)
+            };
+            passed += count(" passed");
+            failed += count(" failed");
+        }
+    }
+    let status = child.wait()?;
+    println!("{passed} passed, {failed} failed");
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
     Ok(())
 }
 

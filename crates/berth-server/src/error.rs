@@ -12,6 +12,9 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
+    /// The message again, on gateway routes only, where the docker CLI looks for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -33,6 +36,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after_secs: Option<u64>,
+    docker_compatible: bool,
 }
 
 impl ApiError {
@@ -43,7 +47,14 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after_secs: None,
+            docker_compatible: false,
         }
+    }
+
+    /// Adds the top-level `message` that Docker clients print, for errors answered on gateway routes.
+    pub fn for_docker_clients(mut self) -> Self {
+        self.docker_compatible = true;
+        self
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -126,6 +137,7 @@ impl From<PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let message = self.docker_compatible.then(|| self.message.clone());
         let mut response = (
             self.status,
             Json(ErrorBody {
@@ -134,6 +146,7 @@ impl IntoResponse for ApiError {
                     message: self.message,
                     field: self.field,
                 },
+                message,
             }),
         )
             .into_response();

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum_server::Handle;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::RustlsAcceptor;
 
 use crate::tls::{TlsSource, rustls_config};
 use crate::{AppState, app};
@@ -99,13 +101,20 @@ impl BoundServer {
             shutdown_handle.graceful_shutdown(Some(grace));
         });
         let mut servers = tokio::task::JoinSet::new();
+        // Responses are written in several small pieces (headers, then chunks as the engine sends them):
+        // without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK stall each by ~40 ms.
         if let Some(listener) = self.http {
-            let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+            let server = axum_server::from_tcp(listener)?
+                .acceptor(NoDelayAcceptor::new())
+                .handle(handle.clone());
             let app = app.clone();
             servers.spawn(async move { server.serve(app).await });
         }
         if let Some((listener, tls)) = self.https {
-            let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
+            let acceptor = RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new());
+            let server = axum_server::from_tcp(listener)?
+                .acceptor(acceptor)
+                .handle(handle.clone());
             servers.spawn(async move { server.serve(app).await });
         }
         while let Some(result) = servers.join_next().await {

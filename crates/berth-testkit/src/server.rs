@@ -92,10 +92,17 @@ impl BerthServer {
             .arg("--data-dir")
             .arg(self.data_dir())
             .args(["--http-listen", &format!("127.0.0.1:{port}")])
-            .args(["--https-listen", "off"])
             .args(["--log-level", "info,berth=debug"])
             .env_remove("DOCKER_HOST")
             .args(&self.options.extra_args);
+        if !self
+            .options
+            .extra_args
+            .iter()
+            .any(|arg| arg == "--https-listen")
+        {
+            command.args(["--https-listen", "off"]);
+        }
         if self.options.with_admin {
             let password_file = self.dir.path().join("admin-password");
             std::fs::write(&password_file, ADMIN_PASSWORD).expect("writing the password file");

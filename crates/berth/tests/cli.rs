@@ -14,6 +14,21 @@ fn run(args: &[&str]) -> (i32, String) {
     (output.status.code().unwrap_or(-1), stderr)
 }
 
+/// `berth server` on `data` with HTTPS off and an ephemeral HTTP port, plus `extra`.
+fn server_args<'a>(data: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "server",
+        "--data-dir",
+        data,
+        "--https-listen",
+        "off",
+        "--http-listen",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn assert_usage_error(args: &[&str], expected: &str) {
     let (code, stderr) = run(args);
     assert_eq!(code, 2, "{args:?} exited {code}: {stderr}");
@@ -45,28 +60,9 @@ fn unusable_data_dir_exits_2() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     let file = file.to_str().unwrap();
-    assert_usage_error(
-        &[
-            "server",
-            "--data-dir",
-            file,
-            "--https-listen",
-            "off",
-            "--http-listen",
-            "127.0.0.1:0",
-        ],
-        "data dir",
-    );
+    assert_usage_error(&server_args(file, &[]), "data dir");
     let nested = format!("{file}/below");
-    let (code, stderr) = run(&[
-        "server",
-        "--data-dir",
-        &nested,
-        "--https-listen",
-        "off",
-        "--http-listen",
-        "127.0.0.1:0",
-    ]);
+    let (code, stderr) = run(&server_args(&nested, &[]));
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
 }
@@ -79,31 +75,11 @@ fn config_mistakes_exit_2() {
     let short = dir.path().join("short");
     std::fs::write(&short, "short\n").unwrap();
     assert_usage_error(
-        &[
-            "server",
-            "--data-dir",
-            data,
-            "--https-listen",
-            "off",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--admin-password-file",
-            short.to_str().unwrap(),
-        ],
+        &server_args(data, &["--admin-password-file", short.to_str().unwrap()]),
         "at least 12 characters",
     );
     assert_usage_error(
-        &[
-            "server",
-            "--data-dir",
-            data,
-            "--https-listen",
-            "off",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--admin-password-file",
-            "/nonexistent/password",
-        ],
+        &server_args(data, &["--admin-password-file", "/nonexistent/password"]),
         "--admin-password-file",
     );
     assert_usage_error(
@@ -111,43 +87,16 @@ fn config_mistakes_exit_2() {
         "both listeners are off",
     );
     assert_usage_error(
-        &[
-            "server",
-            "--data-dir",
-            data,
-            "--https-listen",
-            "off",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--database-url",
-            "mysql://root:hunter2@db/berth",
-        ],
+        &server_args(data, &["--database-url", "mysql://root:hunter2@db/berth"]),
         "only sqlite",
     );
-    let (_, stderr) = run(&[
-        "server",
-        "--data-dir",
+    let (_, stderr) = run(&server_args(
         data,
-        "--https-listen",
-        "off",
-        "--http-listen",
-        "127.0.0.1:0",
-        "--database-url",
-        "mysql://root:hunter2@db/berth",
-    ]);
+        &["--database-url", "mysql://root:hunter2@db/berth"],
+    ));
     assert!(!stderr.contains("hunter2"), "password leaked: {stderr}");
     assert_usage_error(
-        &[
-            "server",
-            "--data-dir",
-            data,
-            "--https-listen",
-            "off",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--trusted-proxy",
-            "10.0.0.0/99",
-        ],
+        &server_args(data, &["--trusted-proxy", "10.0.0.0/99"]),
         "--trusted-proxy",
     );
 }

@@ -59,8 +59,12 @@ impl Drop for Gateway {
     fn drop(&mut self) {
         let filter = format!("label={}", self.label);
         if let Ok(output) = docker(&["ps", "-aq", "--filter", &filter]) {
-            for id in String::from_utf8_lossy(&output.stdout).split_whitespace() {
-                let _ = docker(&["rm", "-f", id]);
+            let listed = String::from_utf8_lossy(&output.stdout).to_string();
+            let ids: Vec<&str> = listed.split_whitespace().collect();
+            if !ids.is_empty() {
+                let mut args = vec!["rm", "-f"];
+                args.extend(ids);
+                let _ = docker(&args);
             }
         }
     }
@@ -333,6 +337,11 @@ async fn the_gateway_checks_who_is_asking() {
     .output()
     .unwrap();
     assert!(!denied.status.success());
+    let stderr = String::from_utf8_lossy(&denied.stderr);
+    assert!(
+        stderr.contains("Error response from daemon: environment not found"),
+        "the CLI shows Berth's message: {stderr}"
+    );
     let response = server
         .client
         .get(server.url("/api/environments/1/docker/containers/json"))
@@ -362,33 +371,30 @@ async fn the_gateway_checks_who_is_asking() {
         "{}",
         String::from_utf8_lossy(&allowed.stderr)
     );
-    let swarm = server
-        .client
-        .post(server.url("/api/environments/1/docker/v1.41/swarm/init"))
-        .bearer_auth(&insider)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(swarm.status(), 403);
-    let plugin = server
-        .client
-        .post(server.url("/api/environments/1/docker/plugins/pull?remote=x"))
-        .bearer_auth(&insider)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(plugin.status(), 403);
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/environments/1/docker/v1.41/swarm/init",
+            &insider,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/environments/1/docker/plugins/pull?remote=x",
+            &insider,
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
 
-    // Berth's credentials never reach the engine, and unknown environments are 404.
-    let missing = server
-        .client
-        .get(server.url("/api/environments/999/docker/_ping"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
+    // Unknown environments are 404, for administrators too.
+    let (status, _) = server
+        .call("GET", "/api/environments/999/docker/_ping", &admin, None)
+        .await;
+    assert_eq!(status, 404);
 
     // A revoked key stops working for the CLI at once.
     let (_, keys) = server
@@ -417,4 +423,51 @@ async fn the_gateway_checks_who_is_asking() {
     .output()
     .unwrap();
     assert!(!revoked.status.success());
+}
+
+/// Regression: without TCP_NODELAY on accepted connections, every streamed gateway response stalled ~40 ms
+/// (Nagle's algorithm meeting the client's delayed ACK), whatever its size.
+#[tokio::test(flavor = "multi_thread")]
+async fn gateway_responses_are_not_held_back_by_nagle() {
+    let gateway = Gateway::start().await;
+    let server = &gateway.server;
+    // A list long enough to be sent in several writes, as it was when the stall was found.
+    let create = server.url("/api/environments/1/docker/v1.41/containers/create");
+    let mut created = Vec::new();
+    for _ in 0..60 {
+        let body =
+            json!({"Image": TEST_IMAGE, "Cmd": ["true"], "Labels": {gateway.label.clone(): "1"}});
+        created.push(
+            server
+                .client
+                .post(&create)
+                .header("x-api-key", &gateway.key)
+                .json(&body)
+                .send(),
+        );
+    }
+    for response in futures_util::future::join_all(created).await {
+        assert_eq!(response.unwrap().status(), 201);
+    }
+    let url = server.url("/api/environments/1/docker/v1.41/containers/json?all=1");
+    let mut times = Vec::new();
+    for _ in 0..15 {
+        let started = std::time::Instant::now();
+        let response = server
+            .client
+            .get(&url)
+            .header("x-api-key", &gateway.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.bytes().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    assert!(
+        median < Duration::from_millis(35),
+        "median {median:?} over {times:?}"
+    );
 }

@@ -142,3 +142,111 @@ async fn sigkill_in_the_middle_of_writes_loses_nothing_confirmed() {
     // And the store still takes writes.
     server.api_key(&token).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_logs_name_the_essentials_and_never_a_secret() {
+    let server = BerthServer::start_with(
+        BERTH,
+        ServerOptions {
+            extra_args: vec!["--log-format".into(), "json".into()],
+            ..Default::default()
+        },
+    )
+    .await;
+    let token = server.admin_token().await;
+    let key = server.api_key(&token).await;
+    let _ = server
+        .call(
+            "POST",
+            "/api/auth/login",
+            "",
+            Some(json!({"username": "admin", "password": "a wrong password"})),
+        )
+        .await;
+    let _ = server.call("GET", "/api/environments", &key, None).await;
+
+    let log = server.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let started = lines
+        .iter()
+        .find(|line| line["fields"]["message"] == "berth server started")
+        .expect("a startup line");
+    assert_eq!(started["fields"]["version"], env!("CARGO_PKG_VERSION"));
+    assert!(
+        started["fields"]["listeners"]
+            .as_str()
+            .unwrap()
+            .contains(&server.base_url)
+    );
+    assert!(started["fields"]["data_dir"].as_str().is_some());
+    assert!(
+        started["fields"]["database"]
+            .as_str()
+            .unwrap()
+            .starts_with("sqlite://")
+    );
+    for secret in [
+        berth_testkit::ADMIN_PASSWORD,
+        &token,
+        &key,
+        "a wrong password",
+    ] {
+        assert!(!log.contains(secret), "the log contains a secret");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_uses_a_self_signed_certificate_kept_in_the_data_dir() {
+    let port = berth_testkit::free_port();
+    let server = BerthServer::start_with(
+        BERTH,
+        ServerOptions {
+            extra_args: vec!["--https-listen".into(), format!("127.0.0.1:{port}")],
+            ..Default::default()
+        },
+    )
+    .await;
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let status: serde_json::Value = client
+        .get(format!("https://127.0.0.1:{port}/api/system/status"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["setup_required"], false);
+    let tls = server.data_dir().join("tls");
+    assert!(
+        std::fs::read_to_string(tls.join("cert.pem"))
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(tls.join("key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "the private key is readable by others: {mode:o}"
+    );
+    let secret_key = std::fs::metadata(server.data_dir().join("secret.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(secret_key & 0o077, 0);
+    // A strict client refuses the self-signed certificate, as it should.
+    assert!(
+        reqwest::get(format!("https://127.0.0.1:{port}/api/system/status"))
+            .await
+            .is_err()
+    );
+}

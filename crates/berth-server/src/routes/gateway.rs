@@ -18,16 +18,20 @@ pub fn router() -> axum::Router<AppState> {
 
 async fn forward(
     State(state): State<AppState>,
-    Authenticated(principal): Authenticated,
+    authenticated: Result<Authenticated, ApiError>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let (environment_id, path_and_query) = engine_target(request.uri())?;
-    let response = state
-        .core
-        .environments
-        .forward(&principal, environment_id, request, &path_and_query)
-        .await?;
-    Ok(response.map(Body::new))
+    let forwarded = async {
+        let Authenticated(principal) = authenticated?;
+        let (environment_id, path_and_query) = engine_target(request.uri())?;
+        let response = state
+            .core
+            .environments
+            .forward(&principal, environment_id, request, &path_and_query)
+            .await?;
+        Ok::<_, ApiError>(response.map(Body::new))
+    };
+    forwarded.await.map_err(ApiError::for_docker_clients)
 }
 
 /// Splits `/api/environments/7/docker/v1.41/info?x=1` into environment 7 and `/v1.41/info?x=1`, keeping
