@@ -36,8 +36,10 @@ pub enum Action<'a> {
     ManageUsers,
     /// Create, change and delete environments.
     ManageEnvironments,
-    /// See an environment and its status.
+    /// See an environment, its status and its resources (lists, inspect, logs, stats, the change feed).
     ViewEnvironment(EnvironmentId),
+    /// Start, stop, remove or rename containers in an environment.
+    OperateContainers(EnvironmentId),
     /// Send a Docker Engine API request through the gateway.
     UseGateway {
         environment_id: EnvironmentId,
@@ -122,7 +124,7 @@ impl Access {
             Action::ManageUsers | Action::ManageEnvironments => Err(CoreError::Forbidden(
                 "only administrators can do this".into(),
             )),
-            Action::ViewEnvironment(environment_id) => {
+            Action::ViewEnvironment(environment_id) | Action::OperateContainers(environment_id) => {
                 self.require_grant(principal, environment_id).await
             }
             Action::UseGateway {

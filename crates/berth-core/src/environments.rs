@@ -12,6 +12,7 @@ use berth_model::{
 use berth_store::{EnvironmentRecord, NewEnvironmentRecord, Store, StoredTls};
 
 use crate::access::{Action, Principal};
+use crate::live::{LiveState, MirrorStatus};
 use crate::monitor::Monitor;
 use crate::secrets::SecretBox;
 use crate::{Access, CoreError, clock};
@@ -21,6 +22,8 @@ use crate::{Access, CoreError, clock};
 pub struct EnvironmentView {
     pub environment: Environment,
     pub status: EnvironmentStatus,
+    /// How fresh the live mirror is; stale while the engine is away.
+    pub mirror: MirrorStatus,
 }
 
 pub struct Environments {
@@ -28,6 +31,7 @@ pub struct Environments {
     access: Access,
     secret_box: Arc<SecretBox>,
     monitor: Monitor,
+    live: Arc<LiveState>,
     /// Endpoints built from stored settings, so the gateway does not rebuild TLS configuration per request.
     endpoints: RwLock<HashMap<EnvironmentId, EngineEndpoint>>,
 }
@@ -38,22 +42,23 @@ impl Environments {
         access: Access,
         secret_box: Arc<SecretBox>,
         monitor: Monitor,
+        live: Arc<LiveState>,
     ) -> Self {
         Environments {
             store,
             access,
             secret_box,
             monitor,
+            live,
             endpoints: RwLock::new(HashMap::new()),
         }
     }
 
-    /// Starts watching every stored environment's health.
+    /// Starts health checks and the live mirror of every stored environment.
     pub(crate) async fn start_monitoring(&self) -> Result<(), CoreError> {
         for record in self.store.list_environments().await? {
             let environment = self.to_environment(record)?;
-            self.monitor
-                .watch(&environment, self.endpoint_of(&environment));
+            self.watch(&environment, self.endpoint_of(&environment));
         }
         Ok(())
     }
@@ -131,7 +136,7 @@ impl Environments {
         };
         let record = self.store.create_environment(&record, clock::now()).await?;
         let environment = self.to_environment(record)?;
-        self.monitor.watch(&environment, Ok(endpoint));
+        self.watch(&environment, Ok(endpoint));
         tracing::info!(by = %principal.user.username, id = %environment.id, name = %environment.name, "environment created");
         Ok(self.with_status(environment))
     }
@@ -162,7 +167,7 @@ impl Environments {
             .await?;
         let environment = self.to_environment(record)?;
         self.forget_endpoint(id);
-        self.monitor.watch(&environment, Ok(endpoint));
+        self.watch(&environment, Ok(endpoint));
         tracing::info!(by = %principal.user.username, %id, "environment updated");
         Ok(self.with_status(environment))
     }
@@ -174,6 +179,7 @@ impl Environments {
         self.store.delete_environment(id).await?;
         self.forget_endpoint(id);
         self.monitor.unwatch(id);
+        self.live.unwatch(id);
         tracing::info!(by = %principal.user.username, %id, "environment deleted");
         Ok(())
     }
@@ -207,6 +213,15 @@ impl Environments {
             .map_err(|error| {
                 CoreError::Unavailable(format!("environment {id} can't be reached: {error}"))
             })
+    }
+
+    /// Starts health checks and the live mirror for an environment.
+    fn watch(&self, environment: &Environment, endpoint: Result<EngineEndpoint, CoreError>) {
+        match &endpoint {
+            Ok(endpoint) => self.live.watch(environment.id, endpoint.clone()),
+            Err(_) => self.live.unwatch(environment.id),
+        }
+        self.monitor.watch(environment, endpoint);
     }
 
     async fn endpoint(&self, id: EnvironmentId) -> Result<EngineEndpoint, CoreError> {
@@ -301,6 +316,7 @@ impl Environments {
     fn with_status(&self, environment: Environment) -> EnvironmentView {
         EnvironmentView {
             status: self.monitor.status(environment.id),
+            mirror: self.live.status(environment.id),
             environment,
         }
     }

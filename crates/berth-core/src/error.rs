@@ -57,11 +57,32 @@ impl From<StoreError> for CoreError {
     }
 }
 
+/// The kind of thing an engine's 404 message names ("No such container: x"), for the error text.
+fn entity_named(message: &str) -> &'static str {
+    let lowered = message.to_lowercase();
+    ["container", "image", "volume", "network", "exec"]
+        .into_iter()
+        .find(|entity| lowered.contains(entity))
+        .unwrap_or("engine object")
+}
+
 impl From<DockerError> for CoreError {
     fn from(error: DockerError) -> Self {
         match error {
             DockerError::InvalidRequest(message) => CoreError::invalid("request", message),
             DockerError::TlsConfig(message) => CoreError::invalid("tls", message),
+            DockerError::Rejected {
+                status: 404,
+                message,
+            } => CoreError::NotFound(entity_named(&message)),
+            DockerError::Rejected {
+                status: 409,
+                message,
+            } => CoreError::Conflict(message),
+            DockerError::Rejected {
+                status: 400,
+                message,
+            } => CoreError::invalid("request", message),
             other => CoreError::Unavailable(other.to_string()),
         }
     }

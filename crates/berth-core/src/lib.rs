@@ -4,8 +4,10 @@
 mod access;
 mod accounts;
 mod clock;
+mod containers;
 mod environments;
 mod error;
+mod live;
 mod monitor;
 mod secrets;
 mod throttle;
@@ -19,9 +21,13 @@ use berth_store::Store;
 
 pub use access::{Access, Action, CredentialKind, GatewayPolicy, Principal, gateway_policy};
 pub use accounts::{AccountSettings, Accounts, NewSession, UserChanges, UserDetails};
+pub use berth_docker::{ContainerAction, LogChunk, LogQuery, LogStream};
 pub use berth_store::redact_url as redact_database_url;
+pub use containers::Containers;
 pub use environments::{EnvironmentView, Environments};
 pub use error::CoreError;
+pub use live::query::{ContainerFilter, ContainerRow, MAX_PAGE, Page, PageRequest, SortField};
+pub use live::{FeedItem, FeedSubscription, MirrorStatus, StatsPreference};
 pub use secrets::write_private_file;
 pub use throttle::LoginLimits;
 
@@ -36,6 +42,8 @@ pub struct CoreConfig {
     /// The local engine to offer as the first environment, if one answers.
     pub local_engine: Option<EngineAddress>,
     pub environment_check_interval: Duration,
+    /// Changes a feed subscriber may fall behind by before it is told to resync.
+    pub feed_capacity: usize,
 }
 
 /// Why the services could not start.
@@ -57,8 +65,10 @@ pub enum StartError {
 pub struct Core {
     pub accounts: Accounts,
     pub environments: Environments,
+    pub containers: Containers,
     store: Store,
     monitor: monitor::Monitor,
+    live: Arc<live::LiveState>,
     /// The one-time token for `POST /api/system/setup`, when nobody is set up yet.
     pub setup_token: Option<String>,
     housekeeping: tokio::task::JoinHandle<()>,
@@ -79,9 +89,16 @@ impl Core {
         let setup_token = accounts
             .prepare_first_run(config.initial_admin_password)
             .await?;
-        let monitor = monitor::Monitor::new(config.environment_check_interval);
-        let environments =
-            Environments::new(store.clone(), access, Arc::new(secret_box), monitor.clone());
+        let live = Arc::new(live::LiveState::new(config.feed_capacity));
+        let monitor = monitor::Monitor::new(config.environment_check_interval, live.changes());
+        let environments = Environments::new(
+            store.clone(),
+            access.clone(),
+            Arc::new(secret_box),
+            monitor.clone(),
+            live.clone(),
+        );
+        let containers = Containers::new(store.clone(), access, live.clone());
         environments.seed_local(config.local_engine).await?;
         environments.start_monitoring().await?;
 
@@ -102,8 +119,10 @@ impl Core {
             Core {
                 accounts,
                 environments,
+                containers,
                 store,
                 monitor,
+                live,
                 setup_token,
                 housekeeping,
             }
@@ -115,6 +134,7 @@ impl Core {
     pub async fn shutdown(&self) {
         self.housekeeping.abort();
         self.monitor.stop();
+        self.live.stop();
         self.store.close().await;
     }
 }

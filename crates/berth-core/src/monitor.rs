@@ -6,7 +6,10 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use berth_docker::{DockerError, EngineClient, EngineEndpoint, EngineInfo};
-use berth_model::{Environment, EnvironmentHealth, EnvironmentId, EnvironmentStatus};
+use berth_model::{
+    Change, ChangeKind, Environment, EnvironmentHealth, EnvironmentId, EnvironmentStatus,
+};
+use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::{CoreError, clock};
@@ -38,13 +41,16 @@ struct MonitorState {
 pub(crate) struct Monitor {
     interval: Duration,
     state: Arc<RwLock<MonitorState>>,
+    /// Where "environment up/down" is announced.
+    changes: broadcast::Sender<Arc<Change>>,
 }
 
 impl Monitor {
-    pub(crate) fn new(interval: Duration) -> Self {
+    pub(crate) fn new(interval: Duration, changes: broadcast::Sender<Arc<Change>>) -> Self {
         Monitor {
             interval,
             state: Arc::default(),
+            changes,
         }
     }
 
@@ -122,6 +128,17 @@ impl Monitor {
                     Err(error) => tracing::warn!(environment = %id, %error, "environment is down"),
                 }
             }
+            let kind = match &result {
+                Ok(_) => ChangeKind::EnvironmentUp,
+                Err(error) => ChangeKind::EnvironmentDown {
+                    error: error.clone(),
+                },
+            };
+            let _ = self.changes.send(Arc::new(Change {
+                environment_id: id,
+                kind,
+                engine_time_nanos: None,
+            }));
             Some(now)
         };
         let status = match result {

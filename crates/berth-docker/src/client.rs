@@ -17,7 +17,7 @@ pub struct EngineInfo {
 /// A bollard client bound to one engine endpoint.
 #[derive(Clone, Debug)]
 pub struct EngineClient {
-    docker: Docker,
+    pub(crate) docker: Docker,
 }
 
 impl EngineClient {

@@ -24,8 +24,11 @@ pub enum DockerError {
     Http(#[from] hyper::Error),
     #[error("the request can't be forwarded: {0}")]
     InvalidRequest(String),
+    /// The engine answered, and said no.
+    #[error("{message}")]
+    Rejected { status: u16, message: String },
     #[error("engine error: {0}")]
-    Engine(#[from] bollard::errors::Error),
+    Engine(bollard::errors::Error),
 }
 
 /// An error and its causes on one line: hyper's own message ("connection error") says little on its own.
@@ -41,6 +44,21 @@ fn with_causes(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+impl From<bollard::errors::Error> for DockerError {
+    fn from(error: bollard::errors::Error) -> Self {
+        match error {
+            bollard::errors::Error::DockerResponseServerError {
+                status_code,
+                message,
+            } => DockerError::Rejected {
+                status: status_code,
+                message,
+            },
+            other => DockerError::Engine(other),
+        }
+    }
 }
 
 impl DockerError {

@@ -2,13 +2,21 @@
 //! client for what the server itself asks, and the streaming gateway that forwards the Engine API,
 //! hijacked exec/attach connections included. The only crate that names `bollard`.
 
+mod cgroup;
 mod client;
 mod endpoint;
 mod error;
 mod gateway;
+mod resources;
+mod streams;
 mod tls;
 
+pub use cgroup::CgroupReader;
 pub use client::{EngineClient, EngineInfo};
 pub use endpoint::{EngineEndpoint, EngineStream};
 pub use error::DockerError;
 pub use gateway::{GatewayBody, forward};
+pub use resources::ContainerAction;
+pub use streams::{
+    EngineEvent, EventScope, ItemStream, LogChunk, LogQuery, LogStream, cpu_percent,
+};

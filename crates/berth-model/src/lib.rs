@@ -3,6 +3,7 @@
 mod account;
 mod environment;
 mod ids;
+mod live;
 mod validate;
 
 pub use account::{ApiKey, NewUser, Role, User, UserUpdate};
@@ -11,6 +12,10 @@ pub use environment::{
     EnvironmentUpdate, NewEnvironment, TlsMaterial,
 };
 pub use ids::{ApiKeyId, EnvironmentId, UserId};
+pub use live::{
+    Change, ChangeKind, ContainerHealth, ContainerState, ContainerSummary, ImageSummary,
+    NetworkSummary, PortMapping, STACK_LABEL, StatsSample, StatsSource, VolumeSummary,
+};
 pub use validate::{ValidationError, validate_environment_name, validate_username};
 
 /// Seconds since the Unix epoch: the one timestamp representation Berth stores and serves.

@@ -29,6 +29,11 @@ impl<T: serde::Serialize> IntoResponse for AppJson<T> {
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
 pub struct AppPath<T>(pub T);
 
+/// `Query` whose rejections use the API error body.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct AppQuery<T>(pub T);
+
 /// The address of the client: the peer, or, when the peer is a trusted proxy, the nearest untrusted
 /// address in `X-Forwarded-For`.
 #[derive(Debug, Clone, Copy)]

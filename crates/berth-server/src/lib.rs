@@ -43,6 +43,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::users::router())
         .merge(routes::api_keys::router())
         .merge(routes::environments::router())
+        .merge(routes::containers::router())
+        .merge(routes::resources::router())
+        .merge(routes::live::router())
         .split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     let openapi_json = axum::routing::get(move || {

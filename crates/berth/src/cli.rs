@@ -115,6 +115,11 @@ pub struct ServerArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub environment_check_interval: u64,
 
+    /// Changes a change-feed subscriber may fall behind by before it is told to resync.
+    #[arg(long, env = "BERTH_FEED_CAPACITY", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub feed_capacity: u32,
+
     /// Seconds in-flight requests may run on after SIGTERM/SIGINT.
     #[arg(long, env = "BERTH_SHUTDOWN_GRACE", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(0..=600))]

@@ -86,6 +86,7 @@ pub fn resolve(args: &ServerArgs) -> Result<ServerConfig, String> {
             initial_admin_password,
             local_engine,
             environment_check_interval: Duration::from_secs(args.environment_check_interval),
+            feed_capacity: args.feed_capacity as usize,
         },
         listen: ListenConfig {
             http,

@@ -61,6 +61,10 @@ pub struct StatusResponse {
     /// When `health` last changed.
     pub since: Option<i64>,
     pub last_error: Option<String>,
+    /// When the live mirror last synced with the engine.
+    pub synced_at: Option<i64>,
+    /// True while the mirror can't follow the engine: lists show what was true at `synced_at`.
+    pub stale: bool,
 }
 
 impl From<EnvironmentView> for EnvironmentResponse {
@@ -85,6 +89,8 @@ impl From<EnvironmentView> for EnvironmentResponse {
                 last_checked_at: status.last_checked_at,
                 since: status.since,
                 last_error: status.last_error,
+                synced_at: view.mirror.synced_at,
+                stale: view.mirror.stale,
             },
             created_at: environment.created_at,
             updated_at: environment.updated_at,

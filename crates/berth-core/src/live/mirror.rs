@@ -1,0 +1,314 @@
+//! One environment's mirror: a full sync, then the engine's event stream re-reading only what an event
+//! names, a resync when the stream drops and on a slow safety interval. While the engine is away the model
+//! is kept and marked stale, with the time of the last sync.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use berth_docker::{DockerError, EngineClient, EngineEndpoint, EngineEvent, EventScope};
+use berth_model::{
+    Change, ChangeKind, ContainerSummary, EnvironmentId, ImageSummary, NetworkSummary, UnixTime,
+    VolumeSummary,
+};
+use futures_util::StreamExt;
+use tokio::sync::broadcast;
+
+use crate::clock;
+
+/// What Berth knows about one environment right now.
+#[derive(Debug, Default)]
+pub struct MirrorData {
+    pub containers: HashMap<String, Arc<ContainerSummary>>,
+    pub images: Arc<Vec<ImageSummary>>,
+    pub volumes: Arc<Vec<VolumeSummary>>,
+    pub networks: Arc<Vec<NetworkSummary>>,
+    pub synced_at: Option<UnixTime>,
+    /// True while the event stream is down: the data is what was true at `synced_at`.
+    pub stale: bool,
+    /// A client for the engine, present while connected.
+    pub client: Option<EngineClient>,
+}
+
+const SAFETY_RESYNC: Duration = Duration::from_secs(300);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Container event actions that can change what a list row shows. Others (exec_*, attach, resize, top,
+/// archive copies) are frequent and change nothing listed.
+const CONTAINER_ACTIONS: &[&str] = &[
+    "create", "start", "restart", "stop", "die", "kill", "pause", "unpause", "destroy", "rename",
+    "update", "oom",
+];
+
+/// Applies engine state to the shared data and announces what changed.
+#[derive(Clone)]
+pub(crate) struct Mirror {
+    pub(crate) environment_id: EnvironmentId,
+    pub(crate) data: Arc<RwLock<MirrorData>>,
+    changes: broadcast::Sender<Arc<Change>>,
+}
+
+impl Mirror {
+    pub(crate) fn new(
+        environment_id: EnvironmentId,
+        changes: broadcast::Sender<Arc<Change>>,
+    ) -> Self {
+        Mirror {
+            environment_id,
+            data: Arc::default(),
+            changes,
+        }
+    }
+
+    /// Keeps the mirror current until the task is aborted.
+    pub(crate) async fn run(self, endpoint: EngineEndpoint) {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            match self.follow(&endpoint, &mut backoff).await {
+                Ok(()) => {
+                    tracing::debug!(environment = %self.environment_id, "event stream ended; resyncing")
+                }
+                Err(error) => {
+                    tracing::debug!(environment = %self.environment_id, %error, "mirror lost the engine")
+                }
+            }
+            self.mark_stale();
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+        }
+    }
+
+    async fn follow(
+        &self,
+        endpoint: &EngineEndpoint,
+        backoff: &mut Duration,
+    ) -> Result<(), DockerError> {
+        let client = EngineClient::connect(endpoint.clone(), CONNECT_TIMEOUT).await?;
+        // Events from a second before the sync are replayed, so nothing that happens during it is missed.
+        let mut events = client.events(Some(clock::now() - 1));
+        self.full_sync(&client).await?;
+        *backoff = Duration::from_millis(500);
+        let mut safety = tokio::time::interval(SAFETY_RESYNC);
+        safety.tick().await;
+        loop {
+            tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => self.apply(&client, &event).await?,
+                    Some(Err(error)) => return Err(error),
+                    None => return Ok(()),
+                },
+                _ = safety.tick() => self.full_sync(&client).await?,
+            }
+        }
+    }
+
+    /// Reads everything and announces the differences from what the mirror held.
+    pub(crate) async fn full_sync(&self, client: &EngineClient) -> Result<(), DockerError> {
+        let containers = client.containers().await?;
+        let images = client.images().await?;
+        let volumes = client.volumes().await?;
+        let networks = client.networks().await?;
+        let mut changes = Vec::new();
+        {
+            let mut data = self.data.write().expect("mirror lock poisoned");
+            let mut fresh: HashMap<String, Arc<ContainerSummary>> =
+                HashMap::with_capacity(containers.len());
+            for container in containers {
+                if let Some(kind) = classify(
+                    data.containers.get(&container.id).map(Arc::as_ref),
+                    &container,
+                ) {
+                    changes.push(kind);
+                }
+                fresh.insert(container.id.clone(), Arc::new(container));
+            }
+            for id in data.containers.keys() {
+                if !fresh.contains_key(id) {
+                    changes.push(ChangeKind::ContainerRemoved { id: id.clone() });
+                }
+            }
+            data.containers = fresh;
+            replace_list(
+                &mut data.images,
+                images,
+                ChangeKind::ImagesChanged,
+                &mut changes,
+            );
+            replace_list(
+                &mut data.volumes,
+                volumes,
+                ChangeKind::VolumesChanged,
+                &mut changes,
+            );
+            replace_list(
+                &mut data.networks,
+                networks,
+                ChangeKind::NetworksChanged,
+                &mut changes,
+            );
+            data.synced_at = Some(clock::now());
+            data.stale = false;
+            data.client = Some(client.clone());
+        }
+        for kind in changes {
+            self.announce(kind, None);
+        }
+        Ok(())
+    }
+
+    async fn apply(&self, client: &EngineClient, event: &EngineEvent) -> Result<(), DockerError> {
+        let time = Some(event.time_nanos);
+        match event.scope {
+            EventScope::Container => {
+                let action = event.action.split(':').next().unwrap_or_default().trim();
+                if action == "health_status" || CONTAINER_ACTIONS.contains(&action) {
+                    if action == "destroy" {
+                        self.remove_container(&event.actor_id, time);
+                    } else {
+                        self.refresh_container(client, &event.actor_id, time)
+                            .await?;
+                    }
+                }
+            }
+            EventScope::Image => {
+                let images = client.images().await?;
+                self.replace_and_announce(
+                    |data| &mut data.images,
+                    images,
+                    ChangeKind::ImagesChanged,
+                    time,
+                );
+            }
+            EventScope::Volume => {
+                let volumes = client.volumes().await?;
+                self.replace_and_announce(
+                    |data| &mut data.volumes,
+                    volumes,
+                    ChangeKind::VolumesChanged,
+                    time,
+                );
+            }
+            EventScope::Network => {
+                let networks = client.networks().await?;
+                self.replace_and_announce(
+                    |data| &mut data.networks,
+                    networks,
+                    ChangeKind::NetworksChanged,
+                    time,
+                );
+            }
+            EventScope::Other => {}
+        }
+        Ok(())
+    }
+
+    /// Re-reads one container and announces how it changed; returns what the mirror now holds.
+    pub(crate) async fn refresh_container(
+        &self,
+        client: &EngineClient,
+        id: &str,
+        engine_time_nanos: Option<i64>,
+    ) -> Result<Option<Arc<ContainerSummary>>, DockerError> {
+        let Some(container) = client.find_container(id).await? else {
+            self.remove_container(id, engine_time_nanos);
+            return Ok(None);
+        };
+        let container = Arc::new(container);
+        let kind = {
+            let mut data = self.data.write().expect("mirror lock poisoned");
+            let previous = data
+                .containers
+                .insert(container.id.clone(), container.clone());
+            classify(previous.as_deref(), &container)
+        };
+        if let Some(kind) = kind {
+            self.announce(kind, engine_time_nanos);
+        }
+        Ok(Some(container))
+    }
+
+    pub(crate) fn remove_container(&self, id: &str, engine_time_nanos: Option<i64>) {
+        let removed = self
+            .data
+            .write()
+            .expect("mirror lock poisoned")
+            .containers
+            .remove(id);
+        if removed.is_some() {
+            self.announce(
+                ChangeKind::ContainerRemoved { id: id.to_string() },
+                engine_time_nanos,
+            );
+        }
+    }
+
+    fn replace_and_announce<T: PartialEq>(
+        &self,
+        field: impl FnOnce(&mut MirrorData) -> &mut Arc<Vec<T>>,
+        fresh: Vec<T>,
+        kind: ChangeKind,
+        engine_time_nanos: Option<i64>,
+    ) {
+        let mut changes = Vec::new();
+        {
+            let mut data = self.data.write().expect("mirror lock poisoned");
+            replace_list(field(&mut data), fresh, kind, &mut changes);
+        }
+        for kind in changes {
+            self.announce(kind, engine_time_nanos);
+        }
+    }
+
+    fn mark_stale(&self) {
+        let mut data = self.data.write().expect("mirror lock poisoned");
+        data.stale = true;
+        data.client = None;
+    }
+
+    fn announce(&self, kind: ChangeKind, engine_time_nanos: Option<i64>) {
+        // No subscribers is fine: nobody is watching.
+        let _ = self.changes.send(Arc::new(Change {
+            environment_id: self.environment_id,
+            kind,
+            engine_time_nanos,
+        }));
+    }
+}
+
+fn replace_list<T: PartialEq>(
+    current: &mut Arc<Vec<T>>,
+    fresh: Vec<T>,
+    kind: ChangeKind,
+    changes: &mut Vec<ChangeKind>,
+) {
+    if current.as_slice() != fresh.as_slice() {
+        *current = Arc::new(fresh);
+        changes.push(kind);
+    }
+}
+
+/// How a container changed, if it did.
+fn classify(previous: Option<&ContainerSummary>, current: &ContainerSummary) -> Option<ChangeKind> {
+    match previous {
+        None => Some(ChangeKind::ContainerCreated(current.clone())),
+        Some(previous) if previous.state != current.state => {
+            Some(ChangeKind::ContainerStateChanged(current.clone()))
+        }
+        Some(previous) if previous.health != current.health => {
+            Some(ChangeKind::ContainerHealthChanged(current.clone()))
+        }
+        Some(previous) if previous != current && previous.name != current.name => {
+            Some(ChangeKind::ContainerUpdated(current.clone()))
+        }
+        // The status text ("Up 5 minutes") ages by itself; on its own it is not news.
+        Some(previous) if previous != current && !only_status_differs(previous, current) => {
+            Some(ChangeKind::ContainerUpdated(current.clone()))
+        }
+        Some(_) => None,
+    }
+}
+
+fn only_status_differs(a: &ContainerSummary, b: &ContainerSummary) -> bool {
+    let mut a = a.clone();
+    a.status = b.status.clone();
+    &a == b
+}
