@@ -36,6 +36,8 @@ pub enum Action<'a> {
     ManageUsers,
     /// Create, change and delete environments.
     ManageEnvironments,
+    /// See the server's internal counters.
+    ViewDiagnostics,
     /// See an environment, its status and its resources (lists, inspect, logs, stats, the change feed).
     ViewEnvironment(EnvironmentId),
     /// Start, stop, remove or rename containers in an environment.
@@ -121,9 +123,9 @@ impl Access {
             return Ok(());
         }
         match action {
-            Action::ManageUsers | Action::ManageEnvironments => Err(CoreError::Forbidden(
-                "only administrators can do this".into(),
-            )),
+            Action::ManageUsers | Action::ManageEnvironments | Action::ViewDiagnostics => Err(
+                CoreError::Forbidden("only administrators can do this".into()),
+            ),
             Action::ViewEnvironment(environment_id) | Action::OperateContainers(environment_id) => {
                 self.require_grant(principal, environment_id).await
             }

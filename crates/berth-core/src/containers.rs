@@ -241,9 +241,12 @@ impl Containers {
         .await
     }
 
-    /// Open feed subscriptions and upstream stats streams, for diagnostics.
-    pub fn counters(&self) -> (usize, usize) {
-        (self.live.subscriber_count(), self.live.stats.upstreams())
+    /// Open feed subscriptions and upstream stats streams. Administrators only.
+    pub async fn counters(&self, principal: &Principal) -> Result<(usize, usize), CoreError> {
+        self.access
+            .authorize(principal, Action::ViewDiagnostics)
+            .await?;
+        Ok((self.live.subscriber_count(), self.live.stats.upstreams()))
     }
 
     async fn visible_environment(

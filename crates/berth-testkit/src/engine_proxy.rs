@@ -27,7 +27,10 @@ pub struct TlsFixture {
 pub struct EngineProxy {
     pub port: u16,
     task: JoinHandle<()>,
+    connections: Connections,
 }
+
+type Connections = Arc<std::sync::Mutex<Vec<JoinHandle<()>>>>;
 
 impl EngineProxy {
     /// A plain TCP engine on a free loopback port, or on `port` to bring one back.
@@ -49,10 +52,12 @@ impl EngineProxy {
             .await
             .expect("binding the engine proxy");
         let port = listener.local_addr().expect("proxy address").port();
+        let connections: Connections = Arc::default();
+        let tracked = connections.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let tls = tls.clone();
-                tokio::spawn(async move {
+                let connection = tokio::spawn(async move {
                     let Ok(mut engine) = UnixStream::connect(DOCKER_SOCKET).await else {
                         return;
                     };
@@ -69,9 +74,23 @@ impl EngineProxy {
                         }
                     }
                 });
+                let mut tracked = tracked.lock().expect("connections lock");
+                tracked.retain(|task| !task.is_finished());
+                tracked.push(connection);
             }
         });
-        EngineProxy { port, task }
+        EngineProxy {
+            port,
+            task,
+            connections,
+        }
+    }
+
+    /// Cuts every open connection (long-lived event streams included) but keeps accepting new ones.
+    pub fn cut_connections(&self) {
+        for connection in self.connections.lock().expect("connections lock").drain(..) {
+            connection.abort();
+        }
     }
 
     pub fn url(&self) -> String {
@@ -80,8 +99,10 @@ impl EngineProxy {
 }
 
 impl Drop for EngineProxy {
+    /// The engine goes away: nothing is accepted and every open connection is cut.
     fn drop(&mut self) {
         self.task.abort();
+        self.cut_connections();
     }
 }
 

@@ -2,6 +2,7 @@
 //! fresh temporary data dir, an HTTP client for it, the real Docker Engine, and the locally built test image.
 
 mod engine;
+mod events;
 mod server;
 
 pub use engine::{
@@ -10,4 +11,5 @@ pub use engine::{
 mod engine_proxy;
 
 pub use engine_proxy::{EngineProxy, TlsFixture};
+pub use events::{EventStream, Received};
 pub use server::{ADMIN_PASSWORD, BerthServer, ServerOptions, free_port};

@@ -762,6 +762,25 @@ async fn openapi_document_lists_every_route() {
         ("/api/environments/{id}", "patch"),
         ("/api/environments/{id}", "delete"),
         ("/api/environments/{id}/docker/{path}", "post"),
+        ("/api/system/diagnostics", "get"),
+        ("/api/environments/{id}/containers", "get"),
+        ("/api/containers", "get"),
+        ("/api/environments/{id}/containers/{container}", "get"),
+        ("/api/environments/{id}/containers/{container}", "delete"),
+        (
+            "/api/environments/{id}/containers/{container}/{action}",
+            "post",
+        ),
+        (
+            "/api/environments/{id}/containers/{container}/rename",
+            "post",
+        ),
+        ("/api/environments/{id}/containers/{container}/stats", "get"),
+        ("/api/environments/{id}/containers/{container}/logs", "get"),
+        ("/api/environments/{id}/images", "get"),
+        ("/api/environments/{id}/volumes", "get"),
+        ("/api/environments/{id}/networks", "get"),
+        ("/api/events", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -15,6 +15,29 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(status))
         .routes(routes!(setup))
+        .routes(routes!(diagnostics))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DiagnosticsResponse {
+    /// Open change-feed subscriptions.
+    pub feed_subscribers: usize,
+    /// Upstream stats streams held open (one per watched container, however many viewers).
+    pub stats_upstreams: usize,
+}
+
+/// The server's internal counters. Administrators only.
+#[utoipa::path(get, path = "/api/system/diagnostics", tag = "system",
+    responses((status = 200, body = DiagnosticsResponse), (status = 403, body = ErrorBody)))]
+async fn diagnostics(
+    State(state): State<AppState>,
+    crate::extract::Authenticated(principal): crate::extract::Authenticated,
+) -> Result<AppJson<DiagnosticsResponse>, ApiError> {
+    let (feed_subscribers, stats_upstreams) = state.core.containers.counters(&principal).await?;
+    Ok(AppJson(DiagnosticsResponse {
+        feed_subscribers,
+        stats_upstreams,
+    }))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
