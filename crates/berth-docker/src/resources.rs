@@ -79,6 +79,23 @@ impl EngineClient {
             .find(|container| container.name == reference))
     }
 
+    /// The containers with these full ids that still exist, in one engine call.
+    pub async fn containers_by_id(
+        &self,
+        ids: &[String],
+    ) -> Result<Vec<ContainerSummary>, DockerError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let by_id = HashMap::from([("id".to_string(), ids.to_vec())]);
+        let found = self.list_containers(by_id).await?;
+        // The id filter matches prefixes; keep exact ids only.
+        Ok(found
+            .into_iter()
+            .filter(|container| ids.contains(&container.id))
+            .collect())
+    }
+
     async fn list_containers(
         &self,
         filters: HashMap<String, Vec<String>>,

@@ -31,6 +31,9 @@ pub struct MirrorData {
 }
 
 const SAFETY_RESYNC: Duration = Duration::from_secs(300);
+/// How long to gather a burst of events before re-reading what they name.
+const BATCH_WINDOW: Duration = Duration::from_millis(15);
+const MAX_BATCH: usize = 500;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Container event actions that can change what a list row shows. Others (exec_*, attach, resize, top,
 /// archive copies) are frequent and change nothing listed.
@@ -92,7 +95,25 @@ impl Mirror {
         loop {
             tokio::select! {
                 event = events.next() => match event {
-                    Some(Ok(event)) => self.apply(&client, &event).await?,
+                    Some(Ok(event)) => {
+                        // Events come in bursts (a stack starting, a prune): gather what arrives within a
+                        // few milliseconds and re-read the containers they name in one engine call.
+                        let mut batch = vec![event];
+                        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+                        let mut ended = false;
+                        while batch.len() < MAX_BATCH {
+                            match tokio::time::timeout_at(deadline, events.next()).await {
+                                Ok(Some(Ok(event))) => batch.push(event),
+                                Ok(Some(Err(error))) => return Err(error),
+                                Ok(None) => { ended = true; break; }
+                                Err(_) => break,
+                            }
+                        }
+                        self.apply(&client, &batch).await?;
+                        if ended {
+                            return Ok(());
+                        }
+                    }
                     Some(Err(error)) => return Err(error),
                     None => return Ok(()),
                 },
@@ -155,50 +176,80 @@ impl Mirror {
         Ok(())
     }
 
-    async fn apply(&self, client: &EngineClient, event: &EngineEvent) -> Result<(), DockerError> {
-        let time = Some(event.time_nanos);
-        match event.scope {
-            EventScope::Container => {
-                let action = event.action.split(':').next().unwrap_or_default().trim();
-                if action == "health_status" || CONTAINER_ACTIONS.contains(&action) {
-                    if action == "destroy" {
-                        self.remove_container(&event.actor_id, time);
-                    } else {
-                        self.refresh_container(client, &event.actor_id, time)
-                            .await?;
+    /// Applies a batch of events: containers they name are re-read together; lists they touch are re-read once.
+    async fn apply(&self, client: &EngineClient, batch: &[EngineEvent]) -> Result<(), DockerError> {
+        // The latest event time per container, in the order containers were first named.
+        let mut containers: Vec<(String, i64)> = Vec::new();
+        let mut touched = [None::<i64>; 3];
+        for event in batch {
+            match event.scope {
+                EventScope::Container => {
+                    let action = event.action.split(':').next().unwrap_or_default().trim();
+                    if action != "health_status" && !CONTAINER_ACTIONS.contains(&action) {
+                        continue;
+                    }
+                    match containers.iter_mut().find(|(id, _)| *id == event.actor_id) {
+                        Some(entry) => entry.1 = event.time_nanos,
+                        None => containers.push((event.actor_id.clone(), event.time_nanos)),
                     }
                 }
+                EventScope::Image => touched[0] = Some(event.time_nanos),
+                EventScope::Volume => touched[1] = Some(event.time_nanos),
+                EventScope::Network => touched[2] = Some(event.time_nanos),
+                EventScope::Other => {}
             }
-            EventScope::Image => {
-                let images = client.images().await?;
-                self.replace_and_announce(
-                    |data| &mut data.images,
-                    images,
-                    ChangeKind::ImagesChanged,
-                    time,
-                );
+        }
+        if !containers.is_empty() {
+            let ids: Vec<String> = containers.iter().map(|(id, _)| id.clone()).collect();
+            let found = client.containers_by_id(&ids).await?;
+            for (id, time) in containers {
+                match found.iter().find(|container| container.id == id) {
+                    Some(container) => self.upsert(Arc::new(container.clone()), Some(time)),
+                    None => self.remove_container(&id, Some(time)),
+                }
             }
-            EventScope::Volume => {
-                let volumes = client.volumes().await?;
-                self.replace_and_announce(
-                    |data| &mut data.volumes,
-                    volumes,
-                    ChangeKind::VolumesChanged,
-                    time,
-                );
-            }
-            EventScope::Network => {
-                let networks = client.networks().await?;
-                self.replace_and_announce(
-                    |data| &mut data.networks,
-                    networks,
-                    ChangeKind::NetworksChanged,
-                    time,
-                );
-            }
-            EventScope::Other => {}
+        }
+        if let Some(time) = touched[0] {
+            let images = client.images().await?;
+            self.replace_and_announce(
+                |data| &mut data.images,
+                images,
+                ChangeKind::ImagesChanged,
+                Some(time),
+            );
+        }
+        if let Some(time) = touched[1] {
+            let volumes = client.volumes().await?;
+            self.replace_and_announce(
+                |data| &mut data.volumes,
+                volumes,
+                ChangeKind::VolumesChanged,
+                Some(time),
+            );
+        }
+        if let Some(time) = touched[2] {
+            let networks = client.networks().await?;
+            self.replace_and_announce(
+                |data| &mut data.networks,
+                networks,
+                ChangeKind::NetworksChanged,
+                Some(time),
+            );
         }
         Ok(())
+    }
+
+    fn upsert(&self, container: Arc<ContainerSummary>, engine_time_nanos: Option<i64>) {
+        let kind = {
+            let mut data = self.data.write().expect("mirror lock poisoned");
+            let previous = data
+                .containers
+                .insert(container.id.clone(), container.clone());
+            classify(previous.as_deref(), &container)
+        };
+        if let Some(kind) = kind {
+            self.announce(kind, engine_time_nanos);
+        }
     }
 
     /// Re-reads one container and announces how it changed; returns what the mirror now holds.
@@ -213,16 +264,7 @@ impl Mirror {
             return Ok(None);
         };
         let container = Arc::new(container);
-        let kind = {
-            let mut data = self.data.write().expect("mirror lock poisoned");
-            let previous = data
-                .containers
-                .insert(container.id.clone(), container.clone());
-            classify(previous.as_deref(), &container)
-        };
-        if let Some(kind) = kind {
-            self.announce(kind, engine_time_nanos);
-        }
+        self.upsert(container.clone(), engine_time_nanos);
         Ok(Some(container))
     }
 

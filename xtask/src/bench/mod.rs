@@ -4,7 +4,11 @@
 //! - `GET containers/json?all=1` through the gateway against the engine socket, at 100 and 1,000 containers
 //!   (target: gateway median ≤ 1.10 × raw median + 2 ms);
 //! - the server's idle resident memory (target ≤ 40 MB);
-//! - time from start to the first successful `/api/system/status` (target ≤ 300 ms).
+//! - time from start to the first successful `/api/system/status` (target ≤ 300 ms);
+//! - live state (see `live.rs`): a page of 50 from the mirror at 1,000 and 5,000 containers, engine event
+//!   to change-feed latency, and CPU while 20 viewers watch the stats of 20 containers.
+
+mod live;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -31,7 +35,6 @@ pub fn run() -> anyhow::Result<()> {
 async fn measure(binary: &Path) -> anyhow::Result<()> {
     println!("\n== start-up and idle memory");
     let start = start_up(binary).await?;
-    let verdict = |ok: bool| if ok { "meets target" } else { "MISSES TARGET" };
     println!(
         "first start (new data dir, migrations): {:.1} ms; restart: median {:.1} ms of 5  [target ≤ 300 ms: {}]",
         start.first_ms,
@@ -62,13 +65,20 @@ async fn measure(binary: &Path) -> anyhow::Result<()> {
             verdict(gateway <= limit)
         );
     }
+    remove_bench_containers().await?;
+
+    println!("\n== live state");
+    all_ok &= live::feed_latency(&server, &key).await?;
+    all_ok &= live::mirror_pages(&server, &key).await?;
+    remove_bench_containers().await?;
+    all_ok &= live::stats_cpu(&server, &key).await?;
+    remove_bench_containers().await?;
     println!(
         "server resident memory after the runs: {:.1} MB",
         rss_mb(server.child.id())?
     );
-    remove_bench_containers().await?;
     if !all_ok {
-        println!("\nnote: the gateway missed its target in this run");
+        println!("\nnote: at least one figure missed its target in this run");
     }
     Ok(())
 }
@@ -100,17 +110,21 @@ async fn start_up(binary: &Path) -> anyhow::Result<StartUp> {
 }
 
 /// A release `berth server` on a free port.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base_url: String,
+    pub(crate) base_url: String,
     ready_after: Duration,
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     _dir: Option<tempfile::TempDir>,
 }
 
 const PASSWORD: &str = "benchmark-password";
 
 impl Server {
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     async fn start(binary: &Path) -> anyhow::Result<Server> {
         let dir = tempfile::tempdir()?;
         let mut server = Server::start_in(binary, dir.path()).await?;
@@ -193,6 +207,10 @@ impl Drop for Server {
     }
 }
 
+pub(crate) fn verdict(ok: bool) -> &'static str {
+    if ok { "meets target" } else { "MISSES TARGET" }
+}
+
 fn rss_mb(pid: u32) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kilobytes: f64 = status
@@ -204,13 +222,13 @@ fn rss_mb(pid: u32) -> anyhow::Result<f64> {
     Ok(kilobytes / 1024.0)
 }
 
-fn median(samples: &mut [f64]) -> f64 {
+pub(crate) fn median(samples: &mut [f64]) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
     samples[samples.len() / 2]
 }
 
 /// One HTTP/1.1 request to the engine socket on a fresh connection; returns status and body.
-async fn engine_request(
+pub(crate) async fn engine_request(
     method: &str,
     path: &str,
     body: Option<Value>,
@@ -241,6 +259,12 @@ async fn engine_request(
 }
 
 async fn create_containers(target: usize) -> anyhow::Result<()> {
+    create_bench_containers(target, &["true"]).await
+}
+
+/// Makes the engine hold `target` bench containers running `command` (only created, not started).
+pub(crate) async fn create_bench_containers(target: usize, command: &[&str]) -> anyhow::Result<()> {
+    let command: Vec<String> = command.iter().map(|part| part.to_string()).collect();
     let (_, body) = engine_request(
         "GET",
         &format!("/v1.41/containers/json?all=1&filters={}", label_filter()),
@@ -254,11 +278,12 @@ async fn create_containers(target: usize) -> anyhow::Result<()> {
         if tasks.len() >= 8 {
             tasks.join_next().await.context("task")???;
         }
-        tasks.spawn(async {
+        let command = command.clone();
+        tasks.spawn(async move {
             let (status, body) = engine_request(
                 "POST",
                 "/v1.41/containers/create",
-                Some(json!({"Image": berth_testkit::TEST_IMAGE, "Cmd": ["true"], "Labels": {"berth.bench": "1"}})),
+                Some(json!({"Image": berth_testkit::TEST_IMAGE, "Cmd": command, "Labels": {"berth.bench": "1"}})),
             )
             .await?;
             if status != 201 {
@@ -278,7 +303,7 @@ async fn create_containers(target: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn label_filter() -> String {
+pub(crate) fn label_filter() -> String {
     // {"label":["berth.bench=1"]}, URL-encoded.
     format!(
         "%7B%22label%22%3A%5B%22{}%22%5D%7D",
@@ -286,7 +311,7 @@ fn label_filter() -> String {
     )
 }
 
-async fn remove_bench_containers() -> anyhow::Result<()> {
+pub(crate) async fn remove_bench_containers() -> anyhow::Result<()> {
     engine_request(
         "POST",
         &format!("/v1.41/containers/prune?filters={}", label_filter()),
