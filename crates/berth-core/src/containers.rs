@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use berth_docker::{ContainerAction, ItemStream, LogChunk, LogQuery};
 use berth_model::{
-    ContainerSummary, EngineAddress, EnvironmentId, ImageSummary, NetworkSummary, StatsSample,
-    VolumeSummary,
+    ContainerSummary, EngineAddress, EnvironmentId, ImageSummary, NetworkSummary, NodeSummary,
+    ServiceSummary, StatsSample, SwarmObjectSummary, TaskSummary, VolumeSummary,
 };
 use berth_store::Store;
 use tokio::sync::broadcast;
@@ -16,7 +16,7 @@ use crate::access::{Action, Principal};
 use crate::live::query::{
     ContainerFilter, ContainerRow, Page, PageRequest, RowKey, SortValue, container_key, paginate,
 };
-use crate::live::{FeedSubscription, LiveState, StatsPreference};
+use crate::live::{FeedSubscription, LiveState, StatsPreference, SwarmData};
 use crate::{Access, CoreError};
 
 pub struct Containers {
@@ -130,6 +130,31 @@ impl Containers {
         });
         paginate(rows, page, |network| {
             name_key(environment_id, &network.name, 0, &network.id, page)
+        })
+    }
+
+    /// One kind of swarm resource of an environment whose engine manages a swarm; `pick` chooses the list.
+    pub async fn swarm_list<T: SwarmRow>(
+        &self,
+        principal: &Principal,
+        environment_id: EnvironmentId,
+        pick: impl Fn(&SwarmData) -> Arc<Vec<T>>,
+        search: Option<&str>,
+        page: &PageRequest,
+    ) -> Result<Page<T>, CoreError> {
+        self.visible_environment(principal, environment_id).await?;
+        let swarm = self.live.swarm(environment_id).ok_or(CoreError::NotFound(
+            "swarm (the environment's engine is not a swarm manager)",
+        ))?;
+        let rows = matching(&pick(&swarm), search, SwarmRow::search_text);
+        paginate(rows, page, |row| {
+            let name = row
+                .search_text()
+                .first()
+                .copied()
+                .unwrap_or_default()
+                .to_string();
+            name_key(environment_id, &name, 0, row.id(), page)
         })
     }
 
@@ -289,6 +314,48 @@ impl Containers {
                 "environment {environment_id} is not connected right now"
             ))
         })
+    }
+}
+
+/// What swarm lists search in (the first field is also what they sort by) and break ties with.
+pub trait SwarmRow: Clone {
+    fn search_text(&self) -> Vec<&str>;
+    fn id(&self) -> &str;
+}
+
+impl SwarmRow for ServiceSummary {
+    fn search_text(&self) -> Vec<&str> {
+        vec![&self.name, &self.image]
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl SwarmRow for TaskSummary {
+    fn search_text(&self) -> Vec<&str> {
+        vec![&self.service_id, &self.state, &self.node_id]
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl SwarmRow for NodeSummary {
+    fn search_text(&self) -> Vec<&str> {
+        vec![&self.hostname, &self.role]
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl SwarmRow for SwarmObjectSummary {
+    fn search_text(&self) -> Vec<&str> {
+        vec![&self.name]
+    }
+    fn id(&self) -> &str {
+        &self.id
     }
 }
 

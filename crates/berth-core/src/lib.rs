@@ -23,11 +23,11 @@ pub use access::{Access, Action, CredentialKind, GatewayPolicy, Principal, gatew
 pub use accounts::{AccountSettings, Accounts, NewSession, UserChanges, UserDetails};
 pub use berth_docker::{ContainerAction, LogChunk, LogQuery, LogStream};
 pub use berth_store::redact_url as redact_database_url;
-pub use containers::Containers;
+pub use containers::{Containers, SwarmRow};
 pub use environments::{EnvironmentView, Environments};
 pub use error::CoreError;
 pub use live::query::{ContainerFilter, ContainerRow, MAX_PAGE, Page, PageRequest, SortField};
-pub use live::{FeedItem, FeedSubscription, MirrorStatus, StatsPreference};
+pub use live::{FeedItem, FeedSubscription, MirrorStatus, StatsPreference, SwarmData};
 pub use secrets::write_private_file;
 pub use throttle::LoginLimits;
 

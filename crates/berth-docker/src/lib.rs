@@ -9,6 +9,7 @@ mod error;
 mod gateway;
 mod resources;
 mod streams;
+mod swarm;
 mod tls;
 
 pub use cgroup::CgroupReader;

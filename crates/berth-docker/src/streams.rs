@@ -21,6 +21,10 @@ pub enum EventScope {
     Image,
     Volume,
     Network,
+    Service,
+    Node,
+    Secret,
+    Config,
     Other,
 }
 
@@ -77,6 +81,10 @@ impl EngineClient {
                 Some(EventMessageTypeEnum::IMAGE) => EventScope::Image,
                 Some(EventMessageTypeEnum::VOLUME) => EventScope::Volume,
                 Some(EventMessageTypeEnum::NETWORK) => EventScope::Network,
+                Some(EventMessageTypeEnum::SERVICE) => EventScope::Service,
+                Some(EventMessageTypeEnum::NODE) => EventScope::Node,
+                Some(EventMessageTypeEnum::SECRET) => EventScope::Secret,
+                Some(EventMessageTypeEnum::CONFIG) => EventScope::Config,
                 _ => EventScope::Other,
             };
             Ok(EngineEvent {

@@ -4,6 +4,7 @@ mod account;
 mod environment;
 mod ids;
 mod live;
+mod swarm;
 mod validate;
 
 pub use account::{ApiKey, NewUser, Role, User, UserUpdate};
@@ -16,6 +17,7 @@ pub use live::{
     Change, ChangeKind, ContainerHealth, ContainerState, ContainerSummary, ImageSummary,
     NetworkSummary, PortMapping, STACK_LABEL, StatsSample, StatsSource, VolumeSummary,
 };
+pub use swarm::{NodeSummary, ServiceSummary, SwarmObjectSummary, SwarmResource, TaskSummary};
 pub use validate::{ValidationError, validate_environment_name, validate_username};
 
 /// Seconds since the Unix epoch: the one timestamp representation Berth stores and serves.

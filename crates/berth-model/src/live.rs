@@ -155,6 +155,7 @@ pub enum ChangeKind {
     ImagesChanged,
     VolumesChanged,
     NetworksChanged,
+    SwarmChanged(crate::SwarmResource),
     EnvironmentUp,
     EnvironmentDown {
         error: String,

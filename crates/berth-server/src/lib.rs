@@ -46,6 +46,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::containers::router())
         .merge(routes::resources::router())
         .merge(routes::live::router())
+        .merge(routes::swarm::router())
         .split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     let openapi_json = axum::routing::get(move || {

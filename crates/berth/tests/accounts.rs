@@ -781,6 +781,11 @@ async fn openapi_document_lists_every_route() {
         ("/api/environments/{id}/volumes", "get"),
         ("/api/environments/{id}/networks", "get"),
         ("/api/events", "get"),
+        ("/api/environments/{id}/swarm/services", "get"),
+        ("/api/environments/{id}/swarm/tasks", "get"),
+        ("/api/environments/{id}/swarm/nodes", "get"),
+        ("/api/environments/{id}/swarm/configs", "get"),
+        ("/api/environments/{id}/swarm/secrets", "get"),
     ];
     for (path, method) in expected {
         assert!(

@@ -64,7 +64,11 @@ pub(crate) async fn mirror_pages(server: &Server, key: &str) -> anyhow::Result<b
     Ok(ok)
 }
 
-async fn wait_for_mirror(server: &Server, key: &str, count: usize) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_mirror(
+    server: &Server,
+    key: &str,
+    count: usize,
+) -> anyhow::Result<()> {
     let url = format!(
         "{}/api/environments/1/containers?label=berth.bench&limit=1",
         server.base_url

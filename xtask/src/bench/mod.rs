@@ -56,6 +56,8 @@ async fn measure(binary: &Path) -> anyhow::Result<()> {
     let mut all_ok = true;
     for count in [100usize, 1000] {
         create_containers(count).await?;
+        // Measure in the steady state, once Berth's mirror has caught up with the creations.
+        live::wait_for_mirror(&server, &key, count).await?;
         let (raw, gateway) = compare_list(&server, &key).await?;
         let limit = raw * 1.10 + 2.0;
         all_ok &= gateway <= limit;
@@ -312,12 +314,24 @@ pub(crate) fn label_filter() -> String {
 }
 
 pub(crate) async fn remove_bench_containers() -> anyhow::Result<()> {
+    // Stopped ones in one call; running ones (the stats scenario's) one by one.
     engine_request(
         "POST",
         &format!("/v1.41/containers/prune?filters={}", label_filter()),
         None,
     )
     .await?;
+    let (_, body) = engine_request(
+        "GET",
+        &format!("/v1.41/containers/json?all=1&filters={}", label_filter()),
+        None,
+    )
+    .await?;
+    for container in serde_json::from_slice::<Vec<Value>>(&body)? {
+        if let Some(id) = container["Id"].as_str() {
+            engine_request("DELETE", &format!("/v1.41/containers/{id}?force=1"), None).await?;
+        }
+    }
     Ok(())
 }
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use berth_docker::{DockerError, EngineClient, EngineEndpoint, EngineEvent, EventScope};
 use berth_model::{
-    Change, ChangeKind, ContainerSummary, EnvironmentId, ImageSummary, NetworkSummary, UnixTime,
-    VolumeSummary,
+    Change, ChangeKind, ContainerSummary, EnvironmentId, ImageSummary, NetworkSummary,
+    SwarmResource, UnixTime, VolumeSummary,
 };
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
@@ -28,12 +28,16 @@ pub struct MirrorData {
     pub stale: bool,
     /// A client for the engine, present while connected.
     pub client: Option<EngineClient>,
+    /// Present while the engine is a swarm manager.
+    pub swarm: Option<super::swarm::SwarmData>,
 }
 
 const SAFETY_RESYNC: Duration = Duration::from_secs(300);
 /// How long to gather a burst of events before re-reading what they name.
 const BATCH_WINDOW: Duration = Duration::from_millis(15);
 const MAX_BATCH: usize = 500;
+const SWARM_SETTLE: Duration = Duration::from_secs(10);
+const SWARM_SETTLE_TICK: Duration = Duration::from_secs(1);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Container event actions that can change what a list row shows. Others (exec_*, attach, resize, top,
 /// archive copies) are frequent and change nothing listed.
@@ -92,7 +96,12 @@ impl Mirror {
         *backoff = Duration::from_millis(500);
         let mut safety = tokio::time::interval(SAFETY_RESYNC);
         safety.tick().await;
+        // Swarm task states settle after the events that started them, without events of their own:
+        // for a while after swarm activity, tasks and services are re-read every second.
+        let mut settle = tokio::time::interval(SWARM_SETTLE_TICK);
+        let mut settle_until: Option<tokio::time::Instant> = None;
         loop {
+            let settling = settle_until.is_some_and(|until| tokio::time::Instant::now() < until);
             tokio::select! {
                 event = events.next() => match event {
                     Some(Ok(event)) => {
@@ -109,7 +118,9 @@ impl Mirror {
                                 Err(_) => break,
                             }
                         }
-                        self.apply(&client, &batch).await?;
+                        if self.apply(&client, &batch).await? {
+                            settle_until = Some(tokio::time::Instant::now() + SWARM_SETTLE);
+                        }
                         if ended {
                             return Ok(());
                         }
@@ -117,6 +128,9 @@ impl Mirror {
                     Some(Err(error)) => return Err(error),
                     None => return Ok(()),
                 },
+                _ = settle.tick(), if settling => {
+                    self.refresh_swarm(&client, &[SwarmResource::Tasks, SwarmResource::Services], None).await?;
+                }
                 _ = safety.tick() => self.full_sync(&client).await?,
             }
         }
@@ -173,14 +187,27 @@ impl Mirror {
         for kind in changes {
             self.announce(kind, None);
         }
-        Ok(())
+        self.sync_swarm(client).await
     }
 
     /// Applies a batch of events: containers they name are re-read together; lists they touch are re-read once.
-    async fn apply(&self, client: &EngineClient, batch: &[EngineEvent]) -> Result<(), DockerError> {
+    /// Returns whether the batch touched the swarm.
+    async fn apply(
+        &self,
+        client: &EngineClient,
+        batch: &[EngineEvent],
+    ) -> Result<bool, DockerError> {
         // The latest event time per container, in the order containers were first named.
         let mut containers: Vec<(String, i64)> = Vec::new();
         let mut touched = [None::<i64>; 3];
+        let mut swarm: Vec<(SwarmResource, i64)> = Vec::new();
+        let mut swarm_touched = |resource: SwarmResource, time: i64| match swarm
+            .iter_mut()
+            .find(|(r, _)| *r == resource)
+        {
+            Some(entry) => entry.1 = time,
+            None => swarm.push((resource, time)),
+        };
         for event in batch {
             match event.scope {
                 EventScope::Container => {
@@ -196,8 +223,23 @@ impl Mirror {
                 EventScope::Image => touched[0] = Some(event.time_nanos),
                 EventScope::Volume => touched[1] = Some(event.time_nanos),
                 EventScope::Network => touched[2] = Some(event.time_nanos),
+                EventScope::Service => {
+                    swarm_touched(SwarmResource::Services, event.time_nanos);
+                    swarm_touched(SwarmResource::Tasks, event.time_nanos);
+                }
+                EventScope::Node => swarm_touched(SwarmResource::Nodes, event.time_nanos),
+                EventScope::Secret => swarm_touched(SwarmResource::Secrets, event.time_nanos),
+                EventScope::Config => swarm_touched(SwarmResource::Configs, event.time_nanos),
                 EventScope::Other => {}
             }
+        }
+        // Tasks have no events of their own; their containers do.
+        if let Some((_, time)) = containers.last()
+            && self.has_swarm()
+        {
+            // A task's state follows its container, and a service's running count follows its tasks.
+            swarm_touched(SwarmResource::Tasks, *time);
+            swarm_touched(SwarmResource::Services, *time);
         }
         if !containers.is_empty() {
             let ids: Vec<String> = containers.iter().map(|(id, _)| id.clone()).collect();
@@ -236,7 +278,18 @@ impl Mirror {
                 Some(time),
             );
         }
-        Ok(())
+        if !swarm.is_empty() {
+            if self.has_swarm() {
+                let resources: Vec<SwarmResource> =
+                    swarm.iter().map(|(resource, _)| *resource).collect();
+                let time = swarm.iter().map(|(_, time)| *time).max();
+                self.refresh_swarm(client, &resources, time).await?;
+            } else {
+                // The engine may just have created or joined a swarm.
+                self.sync_swarm(client).await?;
+            }
+        }
+        Ok(!swarm.is_empty() && self.has_swarm())
     }
 
     fn upsert(&self, container: Arc<ContainerSummary>, engine_time_nanos: Option<i64>) {
@@ -306,7 +359,7 @@ impl Mirror {
         data.client = None;
     }
 
-    fn announce(&self, kind: ChangeKind, engine_time_nanos: Option<i64>) {
+    pub(super) fn announce(&self, kind: ChangeKind, engine_time_nanos: Option<i64>) {
         // No subscribers is fine: nobody is watching.
         let _ = self.changes.send(Arc::new(Change {
             environment_id: self.environment_id,

@@ -5,6 +5,7 @@ mod feed;
 mod mirror;
 pub mod query;
 mod stats;
+mod swarm;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -19,6 +20,7 @@ pub(crate) use mirror::Mirror;
 use query::ContainerRow;
 pub(crate) use stats::StatsHub;
 pub use stats::StatsPreference;
+pub use swarm::SwarmData;
 
 /// How fresh an environment's mirror is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -143,6 +145,16 @@ impl LiveState {
                     .clone()
             })
             .unwrap_or_default()
+    }
+
+    /// The environment's swarm resources, when its engine is a swarm manager.
+    pub(crate) fn swarm(&self, id: EnvironmentId) -> Option<SwarmData> {
+        self.mirror(id)?
+            .data
+            .read()
+            .expect("mirror lock poisoned")
+            .swarm
+            .clone()
     }
 
     pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {

@@ -38,7 +38,8 @@ pub struct FeedParams {
 
 /// The change feed, as server-sent events. Each event's data is JSON with a `type`: `ready`,
 /// `container_created`, `container_state_changed`, `container_health_changed`, `container_updated`,
-/// `container_removed`, `images_changed`, `volumes_changed`, `networks_changed`, `environment_up`,
+/// `container_removed`, `images_changed`, `volumes_changed`, `networks_changed`, `swarm_changed` (with
+/// `resource`: services, tasks, nodes, configs or secrets), `environment_up`,
 /// `environment_down`, or `resync` (you fell behind: reload your lists).
 #[utoipa::path(get, path = "/api/events", tag = "live", params(FeedParams),
     responses((status = 200, content_type = "text/event-stream", description = "change events"), (status = 404, body = ErrorBody)))]
@@ -88,6 +89,11 @@ fn change_json(change: &berth_model::Change) -> serde_json::Value {
         ChangeKind::NetworksChanged => {
             json!({"type": "networks_changed", "environment_id": environment_id.0})
         }
+        ChangeKind::SwarmChanged(resource) => json!({
+            "type": "swarm_changed",
+            "environment_id": environment_id.0,
+            "resource": resource.as_str(),
+        }),
         ChangeKind::EnvironmentUp => {
             json!({"type": "environment_up", "environment_id": environment_id.0})
         }

@@ -7,6 +7,7 @@ pub mod environments;
 pub mod gateway;
 pub mod live;
 pub mod resources;
+pub mod swarm;
 pub mod system;
 pub mod users;
 
