@@ -236,6 +236,28 @@ impl BerthServer {
         (status, value)
     }
 
+    /// Polls `GET path` until it answers 200 with a body for which `done` holds; panics after `within`.
+    pub async fn eventually(
+        &self,
+        token: &str,
+        path: &str,
+        within: Duration,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let (status, body) = self.call("GET", path, token, None).await;
+            if status == 200 && done(&body) {
+                return body;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path} never matched within {within:?}: {status} {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Creates a user and returns their id.
     pub async fn create_user(
         &self,

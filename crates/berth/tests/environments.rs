@@ -27,21 +27,12 @@ async fn wait_for_health(
     health: &str,
     within: Duration,
 ) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let (status, body) = server
-            .call("GET", &format!("/api/environments/{id}"), token, None)
-            .await;
-        assert_eq!(status, 200, "{body}");
-        if body["status"]["health"] == health {
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "environment {id} not {health} within {within:?}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let path = format!("/api/environments/{id}");
+    server
+        .eventually(token, &path, within, |body| {
+            body["status"]["health"] == health
+        })
+        .await
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -67,28 +67,6 @@ async fn start() -> (BerthServer, String) {
     (server, token)
 }
 
-/// Polls `path` until `done(body)`, failing after `within`.
-async fn eventually(
-    server: &BerthServer,
-    token: &str,
-    path: &str,
-    within: Duration,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + within;
-    loop {
-        let (status, body) = server.call("GET", path, token, None).await;
-        if status == 200 && done(&body) {
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} never matched within {within:?}: {status} {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 fn names(body: &Value) -> Vec<String> {
     let mut names: Vec<String> = body["items"]
         .as_array()
@@ -109,10 +87,11 @@ async fn the_mirror_converges_on_changes_made_outside_berth() {
     let b = unique_name("b");
     labelled.create(&a, &["sleep", "300"], true);
     labelled.create(&b, &["true"], false);
-    let body = eventually(&server, &token, &path, Duration::from_secs(3), |body| {
-        body["total"] == 2
-    })
-    .await;
+    let body = server
+        .eventually(&token, &path, Duration::from_secs(3), |body| {
+            body["total"] == 2
+        })
+        .await;
     let running: Vec<_> = body["items"]
         .as_array()
         .unwrap()
@@ -124,10 +103,11 @@ async fn the_mirror_converges_on_changes_made_outside_berth() {
     assert_eq!(running[0]["environment_id"], 1);
 
     assert!(docker(&["rm", "-f", &a]).unwrap().status.success());
-    let body = eventually(&server, &token, &path, Duration::from_secs(3), |body| {
-        body["total"] == 1
-    })
-    .await;
+    let body = server
+        .eventually(&token, &path, Duration::from_secs(3), |body| {
+            body["total"] == 1
+        })
+        .await;
     assert_eq!(names(&body), vec![b.clone()]);
     assert!(
         docker(&["rename", &b, &format!("{b}-renamed")])
@@ -135,10 +115,11 @@ async fn the_mirror_converges_on_changes_made_outside_berth() {
             .status
             .success()
     );
-    eventually(&server, &token, &path, Duration::from_secs(3), |body| {
-        names(body) == vec![format!("{b}-renamed")]
-    })
-    .await;
+    server
+        .eventually(&token, &path, Duration::from_secs(3), |body| {
+            names(body) == vec![format!("{b}-renamed")]
+        })
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -153,10 +134,11 @@ async fn lists_filter_sort_and_page_from_the_mirror() {
         );
     }
     let base = format!("/api/environments/1/containers?label={}", labelled.0);
-    eventually(&server, &token, &base, Duration::from_secs(5), |body| {
-        body["total"] == 7
-    })
-    .await;
+    server
+        .eventually(&token, &base, Duration::from_secs(5), |body| {
+            body["total"] == 7
+        })
+        .await;
 
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -518,27 +500,21 @@ async fn a_dropped_event_stream_and_an_engine_outage_are_caught_up_on() {
     let id = created["id"].as_i64().unwrap();
     let environment = format!("/api/environments/{id}");
     let containers = format!("/api/environments/{id}/containers?label={}", labelled.0);
-    eventually(
-        &server,
-        &token,
-        &environment,
-        Duration::from_secs(5),
-        |env| env["status"]["synced_at"].is_i64() && env["status"]["stale"] == false,
-    )
-    .await;
+    server
+        .eventually(&token, &environment, Duration::from_secs(5), |env| {
+            env["status"]["synced_at"].is_i64() && env["status"]["stale"] == false
+        })
+        .await;
 
     // The event stream drops while the engine stays up: Berth reconnects and catches up.
     proxy.cut_connections();
     let during_gap = unique_name("gap");
     labelled.create(&during_gap, &["true"], false);
-    eventually(
-        &server,
-        &token,
-        &containers,
-        Duration::from_secs(5),
-        |body| names(body) == vec![during_gap.clone()],
-    )
-    .await;
+    server
+        .eventually(&token, &containers, Duration::from_secs(5), |body| {
+            names(body) == vec![during_gap.clone()]
+        })
+        .await;
 
     // The engine goes away: the environment is marked down, its mirror kept but stale.
     let mut feed = EventStream::open(
@@ -552,14 +528,11 @@ async fn a_dropped_event_stream_and_an_engine_outage_are_caught_up_on() {
         event["type"] == "environment_down"
     })
     .await;
-    let down = eventually(
-        &server,
-        &token,
-        &environment,
-        Duration::from_secs(5),
-        |env| env["status"]["stale"] == true,
-    )
-    .await;
+    let down = server
+        .eventually(&token, &environment, Duration::from_secs(5), |env| {
+            env["status"]["stale"] == true
+        })
+        .await;
     assert_eq!(down["status"]["health"], "down");
     let (status, kept) = server.call("GET", &containers, &token, None).await;
     assert_eq!(
@@ -600,25 +573,19 @@ async fn a_dropped_event_stream_and_an_engine_outage_are_caught_up_on() {
         event["type"] == "container_created" && event["container"]["name"] == while_down.as_str()
     })
     .await;
-    let back = eventually(
-        &server,
-        &token,
-        &environment,
-        Duration::from_secs(10),
-        |env| env["status"]["stale"] == false && env["status"]["health"] == "up",
-    )
-    .await;
+    let back = server
+        .eventually(&token, &environment, Duration::from_secs(10), |env| {
+            env["status"]["stale"] == false && env["status"]["health"] == "up"
+        })
+        .await;
     assert!(back["status"]["synced_at"].as_i64() >= down["status"]["synced_at"].as_i64());
     let mut expected = vec![during_gap, while_down];
     expected.sort();
-    eventually(
-        &server,
-        &token,
-        &containers,
-        Duration::from_secs(5),
-        |body| names(body) == expected,
-    )
-    .await;
+    server
+        .eventually(&token, &containers, Duration::from_secs(5), |body| {
+            names(body) == expected
+        })
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -639,14 +606,14 @@ async fn standard_users_get_changes_only_for_granted_environments() {
         .create_user(&admin, "viewer", "standard", &[granted])
         .await;
     let viewer = server.login("viewer", berth_testkit::ADMIN_PASSWORD).await;
-    eventually(
-        &server,
-        &admin,
-        &format!("/api/environments/{granted}"),
-        Duration::from_secs(5),
-        |env| env["status"]["stale"] == false,
-    )
-    .await;
+    server
+        .eventually(
+            &admin,
+            &format!("/api/environments/{granted}"),
+            Duration::from_secs(5),
+            |env| env["status"]["stale"] == false,
+        )
+        .await;
 
     let mut viewer_feed =
         EventStream::open(&server.client, &server.url("/api/events"), &viewer).await;

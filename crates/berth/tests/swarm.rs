@@ -2,10 +2,9 @@
 //! length of this test (left again afterwards, unless it already was a manager). Its own test binary, so
 //! nothing else runs against the engine while it is a swarm.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth_testkit::{BerthServer, EventStream, TEST_IMAGE, docker, require_engine, unique_name};
-use serde_json::Value;
 
 const BERTH: &str = env!("CARGO_BIN_EXE_berth");
 
@@ -59,23 +58,6 @@ impl Drop for Swarm {
     }
 }
 
-async fn eventually(
-    server: &BerthServer,
-    token: &str,
-    path: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = server.call("GET", path, token, None).await;
-        if status == 200 && done(&body) {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "{path}: {status} {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored() {
     require_engine();
@@ -83,10 +65,14 @@ async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored(
     let was_manager = String::from_utf8_lossy(&was_manager.stdout).trim() == "true";
     let server = BerthServer::start(BERTH).await;
     let token = server.admin_token().await;
-    eventually(&server, &token, "/api/environments/1", |env| {
-        env["status"]["synced_at"].is_i64()
-    })
-    .await;
+    server
+        .eventually(
+            &token,
+            "/api/environments/1",
+            Duration::from_secs(20),
+            |env| env["status"]["synced_at"].is_i64(),
+        )
+        .await;
     if !was_manager {
         let (status, body) = server
             .call("GET", "/api/environments/1/swarm/services", &token, None)
@@ -123,13 +109,14 @@ async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored(
         event["type"] == "swarm_changed" && event["resource"] == "services"
     })
     .await;
-    let services = eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/services?search={service}"),
-        |body| body["items"][0]["running_tasks"] == 2,
-    )
-    .await;
+    let services = server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/services?search={service}"),
+            Duration::from_secs(20),
+            |body| body["items"][0]["running_tasks"] == 2,
+        )
+        .await;
     let listed = &services["items"][0];
     assert_eq!(
         (
@@ -142,21 +129,22 @@ async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored(
     assert_eq!(listed["image"], TEST_IMAGE);
     let service_id = listed["id"].as_str().unwrap().to_string();
 
-    let tasks = eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/tasks?search={service_id}"),
-        |body| {
-            body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|t| t["state"] == "running")
-                .count()
-                == 2
-        },
-    )
-    .await;
+    let tasks = server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/tasks?search={service_id}"),
+            Duration::from_secs(20),
+            |body| {
+                body["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|t| t["state"] == "running")
+                    .count()
+                    == 2
+            },
+        )
+        .await;
     assert!(
         tasks["items"]
             .as_array()
@@ -200,21 +188,23 @@ async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored(
         ],
         &["config", "rm", &config],
     );
-    let secrets = eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/secrets?search={secret}"),
-        |body| body["total"] == 1,
-    )
-    .await;
+    let secrets = server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/secrets?search={secret}"),
+            Duration::from_secs(20),
+            |body| body["total"] == 1,
+        )
+        .await;
     assert!(!secrets.to_string().contains("do-not-show-me"));
-    eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/configs?search={config}"),
-        |body| body["total"] == 1,
-    )
-    .await;
+    server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/configs?search={config}"),
+            Duration::from_secs(20),
+            |body| body["total"] == 1,
+        )
+        .await;
 
     // Scaling down shows up as running tasks falling; removing the service empties the list.
     assert!(
@@ -223,24 +213,26 @@ async fn a_swarm_managers_services_tasks_nodes_configs_and_secrets_are_mirrored(
             .status
             .success()
     );
-    eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/services?search={service}"),
-        |body| body["items"][0]["running_tasks"] == 1,
-    )
-    .await;
+    server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/services?search={service}"),
+            Duration::from_secs(20),
+            |body| body["items"][0]["running_tasks"] == 1,
+        )
+        .await;
     assert!(
         docker(&["service", "rm", &service])
             .unwrap()
             .status
             .success()
     );
-    eventually(
-        &server,
-        &token,
-        &format!("/api/environments/1/swarm/services?search={service}"),
-        |body| body["total"] == 0,
-    )
-    .await;
+    server
+        .eventually(
+            &token,
+            &format!("/api/environments/1/swarm/services?search={service}"),
+            Duration::from_secs(20),
+            |body| body["total"] == 0,
+        )
+        .await;
 }
