@@ -305,7 +305,16 @@ impl Containers {
         }
     }
 
-    fn client(
+    pub(crate) async fn authorize(
+        &self,
+        principal: &Principal,
+        action: Action<'_>,
+    ) -> Result<(), CoreError> {
+        self.access.authorize(principal, action).await
+    }
+
+    /// A client for a connected environment's engine.
+    pub(crate) fn client(
         &self,
         environment_id: EnvironmentId,
     ) -> Result<berth_docker::EngineClient, CoreError> {

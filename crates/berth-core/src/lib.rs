@@ -4,6 +4,7 @@
 mod access;
 mod accounts;
 mod clock;
+mod console;
 mod containers;
 mod environments;
 mod error;
@@ -23,6 +24,7 @@ pub use access::{Access, Action, CredentialKind, GatewayPolicy, Principal, gatew
 pub use accounts::{AccountSettings, Accounts, NewSession, UserChanges, UserDetails};
 pub use berth_docker::{ContainerAction, LogChunk, LogQuery, LogStream};
 pub use berth_store::redact_url as redact_database_url;
+pub use console::{Console, ConsoleMode, Resizer};
 pub use containers::{Containers, SwarmRow};
 pub use environments::{EnvironmentView, Environments};
 pub use error::CoreError;

@@ -83,8 +83,9 @@ async fn send(
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|error| io_error(error.into()))?;
+    // With upgrades, so exec and attach sessions can take the connection over.
     tokio::spawn(async move {
-        if let Err(error) = connection.await {
+        if let Err(error) = connection.with_upgrades().await {
             tracing::debug!(%error, "engine connection closed with an error");
         }
     });

@@ -10,6 +10,7 @@ mod gateway;
 mod resources;
 mod streams;
 mod swarm;
+mod terminal;
 mod tls;
 
 pub use cgroup::CgroupReader;
@@ -21,3 +22,4 @@ pub use resources::ContainerAction;
 pub use streams::{
     EngineEvent, EventScope, ItemStream, LogChunk, LogQuery, LogStream, cpu_percent,
 };
+pub use terminal::{ExecRequest, TerminalSession, TerminalTarget};

@@ -93,7 +93,12 @@ impl FromRequestParts<AppState> for Authenticated {
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
             return Err(CoreError::Unauthenticated.into());
         };
-        if !is_safe_method(&parts.method) && !is_same_origin(parts) {
+        // A WebSocket handshake is a GET, but what follows can change things; browsers send Origin with it.
+        let is_websocket = parts
+            .headers
+            .get(header::UPGRADE)
+            .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"websocket"));
+        if (is_websocket || !is_safe_method(&parts.method)) && !is_same_origin(parts) {
             return Err(CoreError::Forbidden(
                 "cross-site request refused: a cookie-authenticated change must come from Berth's own pages"
                     .into(),

@@ -47,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::resources::router())
         .merge(routes::live::router())
         .merge(routes::swarm::router())
+        .merge(routes::console::router())
         .split_for_parts();
     let openapi = Arc::new(openapi::finish(openapi));
     let openapi_json = axum::routing::get(move || {

@@ -193,6 +193,10 @@ async fn openapi_document_lists_every_route() {
         ("/api/environments/{id}/swarm/nodes", "get"),
         ("/api/environments/{id}/swarm/configs", "get"),
         ("/api/environments/{id}/swarm/secrets", "get"),
+        (
+            "/api/environments/{id}/containers/{container}/console",
+            "get",
+        ),
     ];
     for (path, method) in expected {
         assert!(

@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod console;
 pub mod containers;
 pub mod environments;
 pub mod gateway;
