@@ -1,5 +1,5 @@
-//! Makes sure a real Docker Engine answers on this machine: installs Debian's `docker.io` and `busybox-static`
-//! when missing, starts `dockerd` when nothing answers, waits for it, and builds the test image.
+//! Makes sure a real Docker Engine answers on this machine: installs Debian's `docker.io`, `busybox-static`
+//! and `chromium` (for the web app's browser tests) when missing, starts `dockerd` when nothing answers, waits for it, and builds the test image.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,6 +11,7 @@ use berth_testkit::{DOCKER_SOCKET, docker, ensure_test_image};
 const PACKAGES: &[(&str, &str)] = &[
     ("docker.io", "/usr/sbin/dockerd"),
     ("busybox-static", "/bin/busybox"),
+    ("chromium", "/usr/bin/chromium"),
 ];
 
 pub fn prepare() -> anyhow::Result<()> {

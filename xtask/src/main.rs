@@ -5,6 +5,7 @@
 mod bench;
 mod engine;
 mod tidy;
+mod web;
 
 use std::process::{Command, ExitCode};
 
@@ -13,9 +14,12 @@ use anyhow::{Context, bail};
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci           install what the tests need, start the engine, then fmt, clippy and every test
-  engine       install Docker and busybox if missing, start dockerd if no engine answers, build the test image
-  run [ARGS]   set up the engine, then run `berth server` against it (extra ARGS go to the server)
+  ci           install what the tests need, start the engine, build the web app, then fmt, clippy, every
+               Rust test, the web app's unit tests and its end-to-end tests in Chromium
+  engine       install Docker, busybox and Chromium if missing, start dockerd if no engine answers, build
+               the test image
+  web          install the web app's packages, generate its API types and build it into web/dist
+  run [ARGS]   set up the engine and the web app, then run `berth server` (extra ARGS go to the server)
   bench        measure the gateway against the raw engine, idle memory and start-up time (release build)";
 
 fn main() -> ExitCode {
@@ -23,6 +27,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("engine") => engine::prepare(),
+        Some("web") => web::build(),
         Some("run") => run(&args[1..]),
         Some("bench") => bench::run(),
         Some("-h" | "--help") => {
@@ -66,6 +71,7 @@ pub fn workspace_root() -> std::path::PathBuf {
 
 fn ci() -> anyhow::Result<()> {
     engine::prepare()?;
+    web::build()?;
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",
@@ -75,12 +81,24 @@ fn ci() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ])?;
-    test_summarised(&["test", "--workspace", "--no-fail-fast"])
+    let rust = test_summarised(&["test", "--workspace", "--no-fail-fast"]);
+    let web_unit = web::unit_tests();
+    let web_e2e = web::end_to_end();
+    let (mut passed, mut failed) = (0, 0);
+    for (p, f) in [&rust, &web_unit, &web_e2e].into_iter().flatten() {
+        passed += p;
+        failed += f;
+    }
+    // One closing line for everything, Rust and web alike.
+    println!("{passed} passed, {failed} failed");
+    rust?;
+    web_unit?;
+    web_e2e?;
+    Ok(())
 }
 
-/// Runs `cargo test`, passing its output through, and ends with one line totalling every test binary,
-/// `N passed, N failed`, since cargo's own last line only speaks of the last binary.
-fn test_summarised(args: &[&str]) -> anyhow::Result<()> {
+/// Runs `cargo test`, passing its output through, and totals every test binary's results.
+fn test_summarised(args: &[&str]) -> anyhow::Result<(u64, u64)> {
     use std::io::{BufRead, BufReader};
     println!("$ cargo {}", args.join(" "));
     let mut child = Command::new(env!("CARGO"))
@@ -115,15 +133,15 @@ fn test_summarised(args: &[&str]) -> anyhow::Result<()> {
         }
     }
     let status = child.wait()?;
-    println!("{passed} passed, {failed} failed");
     if !status.success() {
-        bail!("cargo test failed ({status})");
+        bail!("cargo test failed ({status}): {passed} passed, {failed} failed");
     }
-    Ok(())
+    Ok((passed, failed))
 }
 
 fn run(server_args: &[String]) -> anyhow::Result<()> {
     engine::prepare()?;
+    web::build()?;
     let mut args = vec![
         "run",
         "--release",

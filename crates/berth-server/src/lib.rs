@@ -9,6 +9,7 @@ mod openapi;
 mod proxy;
 mod routes;
 mod tls;
+mod ui;
 
 use std::sync::Arc;
 
@@ -35,8 +36,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
 }
 
-/// The whole application: API routes, the OpenAPI document, and the gateway.
-pub fn app(state: AppState) -> Router {
+/// The API routes and the OpenAPI document they describe.
+fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (api, openapi) = OpenApiRouter::with_openapi(openapi::base())
         .merge(routes::system::router())
         .merge(routes::auth::router())
@@ -49,15 +50,29 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::swarm::router())
         .merge(routes::console::router())
         .split_for_parts();
-    let openapi = Arc::new(openapi::finish(openapi));
+    (api, openapi::finish(openapi))
+}
+
+/// The OpenAPI document, as served at `/api/openapi.json` (the web app's API types are generated from it).
+pub fn openapi_json() -> String {
+    let (_, openapi) = api();
+    openapi.to_pretty_json().unwrap_or_default()
+}
+
+/// The whole application: API routes, the OpenAPI document, the gateway, and the web app.
+pub fn app(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let openapi = Arc::new(openapi);
     let openapi_json = axum::routing::get(move || {
         let openapi = openapi.clone();
         async move { axum::Json(openapi.as_ref().clone()) }
     });
     api.layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .route("/api/openapi.json", openapi_json)
+        .route("/api", axum::routing::any(error::not_found))
+        .route("/api/{*rest}", axum::routing::any(error::not_found))
         .merge(routes::gateway::router())
-        .fallback(error::not_found)
+        .fallback(ui::serve)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -18,8 +18,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the Berth server: web API, Docker gateway and environment health checks.
-    Server(ServerArgs),
+    /// Run the Berth server: web app, API, Docker gateway and live state.
+    Server(Box<ServerArgs>),
+    /// Print the OpenAPI document (the web app's API types are generated from it).
+    Openapi,
 }
 
 /// A listen address, or `off`.

@@ -20,7 +20,13 @@ const USAGE_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Server(args) => run_server(args),
+        Command::Server(args) => run_server(*args),
+        Command::Openapi => {
+            use std::io::Write;
+            // A closed pipe (`berth openapi | head`) is not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{}", berth_server::openapi_json());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -198,6 +198,27 @@ async fn openapi_document_lists_every_route() {
             "get",
         ),
     ];
+    // Regression: a path parameter once referred to a schema missing from the components.
+    let text = document.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(
+            document["components"]["schemas"].get(name).is_some(),
+            "dangling $ref to {name}"
+        );
+    }
+    // Regression: two response types were both called `StatusResponse`, and one silently replaced the other.
+    let schemas = &document["components"]["schemas"];
+    assert!(
+        schemas["EnvironmentStatusResponse"]["properties"]
+            .get("health")
+            .is_some()
+    );
+    assert!(
+        schemas["SystemStatusResponse"]["properties"]
+            .get("setup_required")
+            .is_some()
+    );
     for (path, method) in expected {
         assert!(
             paths.get(path).and_then(|item| item.get(method)).is_some(),

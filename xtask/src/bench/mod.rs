@@ -26,6 +26,7 @@ const SAMPLES: usize = 40;
 
 pub fn run() -> anyhow::Result<()> {
     crate::engine::prepare()?;
+    crate::web::build()?;
     crate::cargo(&["build", "--release", "--package", "berth"])?;
     let binary = crate::workspace_root().join("target/release/berth");
     let runtime = tokio::runtime::Runtime::new()?;

@@ -288,7 +288,7 @@ pub struct ActionParams {
 /// Starts, stops, restarts, kills, pauses or unpauses a container; answers with the container as the mirror
 /// now shows it.
 #[utoipa::path(post, path = "/api/environments/{id}/containers/{container}/{action}", tag = "containers",
-    params(("id" = i64, Path), ("container" = String, Path), ("action" = ActionName, Path), ActionParams),
+    params(("id" = i64, Path), ("container" = String, Path), ("action" = String, Path, description = "start, stop, restart, kill, pause or unpause"), ActionParams),
     responses((status = 200, body = ContainerResponse), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn container_action(
     State(state): State<AppState>,

@@ -36,7 +36,7 @@ pub struct EnvironmentResponse {
     /// `unix:///var/run/docker.sock` or `tcp://host:port`.
     pub url: String,
     pub tls: Option<TlsResponse>,
-    pub status: StatusResponse,
+    pub status: EnvironmentStatusResponse,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -51,7 +51,7 @@ pub struct TlsResponse {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusResponse {
+pub struct EnvironmentStatusResponse {
     /// `unknown` (not checked yet), `up` or `down`.
     #[schema(value_type = String)]
     pub health: EnvironmentHealth,
@@ -82,7 +82,7 @@ impl From<EnvironmentView> for EnvironmentResponse {
                 has_client_key: tls.key_pem.is_some(),
                 skip_verify: tls.skip_verify,
             }),
-            status: StatusResponse {
+            status: EnvironmentStatusResponse {
                 health: status.health,
                 engine_version: status.engine_version,
                 api_version: status.api_version,

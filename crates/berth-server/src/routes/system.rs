@@ -41,7 +41,7 @@ async fn diagnostics(
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct StatusResponse {
+pub struct SystemStatusResponse {
     pub version: &'static str,
     /// True until the first administrator exists.
     pub setup_required: bool,
@@ -49,9 +49,9 @@ pub struct StatusResponse {
 
 /// Server version and whether first-run setup is still needed. Public.
 #[utoipa::path(get, path = "/api/system/status", tag = "system", security(()),
-    responses((status = 200, body = StatusResponse)))]
-async fn status(State(state): State<AppState>) -> Result<AppJson<StatusResponse>, ApiError> {
-    Ok(AppJson(StatusResponse {
+    responses((status = 200, body = SystemStatusResponse)))]
+async fn status(State(state): State<AppState>) -> Result<AppJson<SystemStatusResponse>, ApiError> {
+    Ok(AppJson(SystemStatusResponse {
         version: env!("CARGO_PKG_VERSION"),
         setup_required: state.core.accounts.setup_required().await?,
     }))
