@@ -157,6 +157,51 @@ try {
     if (left) throw new Error(`containers still on the engine: ${left}`);
   });
 
+  await test("environment-dashboard", page, async () => {
+    await page.goto(`${berth.base}/`);
+    await page.getByRole("link", { name: /local/ }).first().click();
+    await page.waitForURL("**/environments/1");
+    await until("running count", async () => /^\d+$/.test((await page.getByTestId("tile-running").textContent()) ?? ""));
+    await page.getByText(/CPUs, /).waitFor();
+  });
+
+  await test("users-and-grants", page, async () => {
+    await page.goto(`${berth.base}/users`);
+    await page.getByRole("button", { name: "Add user" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByRole("textbox", { name: /^Username/ }).fill("e2e-user");
+    await dialog.locator("input[type=password]").fill("short");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText("at least 12 characters").waitFor();
+    await dialog.locator("input[type=password]").fill(PASSWORD);
+    await dialog.getByLabel("Environments").click();
+    await page.getByRole("option", { name: "local" }).click();
+    // Leaving the field closes its dropdown, which covers the buttons.
+    await page.keyboard.press("Tab");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("cell", { name: "e2e-user", exact: true }).waitFor();
+    await page.getByRole("row", { name: /e2e-user/ }).getByText("local").waitFor();
+  });
+
+  await test("api-keys", page, async () => {
+    await page.goto(`${berth.base}/account`);
+    await page.getByLabel("New key name").fill("e2e laptop");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-api-key").textContent()) ?? "";
+    if (!key.startsWith("berth_k_")) throw new Error(`unexpected key ${key}`);
+    const response = await fetch(`${berth.base}/api/users/me`, { headers: { "x-api-key": key } });
+    if (response.status !== 200) throw new Error(`the new key does not work: ${response.status}`);
+    await page.keyboard.press("Escape");
+    await page.getByRole("cell", { name: "e2e laptop" }).waitFor();
+  });
+
+  await test("phone-width", page, async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${berth.base}/environments/1/containers`);
+    await page.getByTestId("container-total").waitFor();
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
   await test("session-expiry-returns-to-sign-in", page, async () => {
     await context.clearCookies();
     await page.goto(`${berth.base}/environments/1/containers`);

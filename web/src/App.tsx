@@ -9,8 +9,11 @@ import { SetupPage } from "./auth/SetupPage";
 import { useMe } from "./auth/session";
 import { ContainerPage } from "./containers/ContainerPage";
 import { ContainersPage } from "./containers/ContainersPage";
+import { EnvironmentPage } from "./environments/EnvironmentPage";
 import { HomePage } from "./home/HomePage";
 import { AppLayout } from "./shell/AppLayout";
+import { AccountPage } from "./users/AccountPage";
+import { UsersPage } from "./users/UsersPage";
 
 export function App() {
   const status = useQuery({
@@ -77,7 +80,10 @@ function RequireSession() {
     <AppLayout user={me.data}>
       <Routes>
         <Route path="/" element={<HomePage />} />
+        <Route path="/environments/:environmentId" element={<EnvironmentPage />} />
         <Route path="/environments/:environmentId/containers" element={<ContainersPage />} />
+        <Route path="/account" element={<AccountPage />} />
+        {me.data.role === "admin" && <Route path="/users" element={<UsersPage />} />}
         <Route path="/environments/:environmentId/containers/:containerId" element={<ContainerPage />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>

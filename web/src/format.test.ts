@@ -1,6 +1,6 @@
 // Unit tests for the formatting helpers.
 import { describe, expect, it } from "vitest";
-import { formatAge, formatBytes, splitMatches, stateColor, stripAnsi } from "./format";
+import { formatAge, formatBytes, parseAnsi, splitMatches, stateColor, stripAnsi } from "./format";
 
 describe("formatBytes", () => {
   it.each([
@@ -42,5 +42,19 @@ describe("stateColor and stripAnsi", () => {
   });
   it("strips colour codes", () => {
     expect(stripAnsi("\u001b[31mred\u001b[0m plain")).toBe("red plain");
+  });
+});
+
+describe("parseAnsi", () => {
+  it("turns colour codes into coloured runs", () => {
+    expect(parseAnsi("plain \u001b[1;31mbold red\u001b[0m back \u001b[92mgreen\u001b[39m")).toEqual([
+      { text: "plain ", color: undefined, bold: false },
+      { text: "bold red", color: "red", bold: true },
+      { text: " back ", color: undefined, bold: false },
+      { text: "green", color: "green", bold: false },
+    ]);
+  });
+  it("drops other escape sequences", () => {
+    expect(parseAnsi("a\u001b[2Kb")).toEqual([{ text: "ab", color: undefined, bold: false }]);
   });
 });

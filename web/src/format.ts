@@ -65,3 +65,42 @@ export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, "");
 }
+
+/** A run of log text in one colour. */
+export interface AnsiSegment {
+  text: string;
+  color?: string;
+  bold?: boolean;
+}
+
+const ANSI_COLORS = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"];
+
+/** Splits text with ANSI SGR colour codes into coloured runs; other escape sequences are dropped. */
+export function parseAnsi(input: string): AnsiSegment[] {
+  const segments: AnsiSegment[] = [];
+  let color: string | undefined;
+  let bold = false;
+  let last = 0;
+  // eslint-disable-next-line no-control-regex
+  const sgr = /\u001b\[([0-9;]*)m/g;
+  const push = (text: string) => {
+    const clean = stripAnsi(text);
+    if (clean) segments.push({ text: clean, color, bold });
+  };
+  for (let match = sgr.exec(input); match; match = sgr.exec(input)) {
+    push(input.slice(last, match.index));
+    for (const code of (match[1] || "0").split(";").map(Number)) {
+      if (code === 0) {
+        color = undefined;
+        bold = false;
+      } else if (code === 1) bold = true;
+      else if (code === 22) bold = false;
+      else if (code >= 30 && code <= 37) color = ANSI_COLORS[code - 30];
+      else if (code >= 90 && code <= 97) color = ANSI_COLORS[code - 90];
+      else if (code === 39) color = undefined;
+    }
+    last = sgr.lastIndex;
+  }
+  push(input.slice(last));
+  return segments;
+}

@@ -42,12 +42,11 @@ api.use(sessionWatch);
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {
     const body = result.error as Partial<ApiErrorBody> | undefined;
-    throw new ApiError(
-      result.response.status,
-      body?.error?.code ?? "http_error",
-      body?.error?.message ?? `${result.response.status} ${result.response.statusText}`,
-      body?.error?.field,
-    );
+    const field = body?.error?.field;
+    let message = body?.error?.message ?? `${result.response.status} ${result.response.statusText}`;
+    // Shown next to its field, the message needs no "field:" prefix.
+    if (field && message.startsWith(`${field}: `)) message = message.slice(field.length + 2);
+    throw new ApiError(result.response.status, body?.error?.code ?? "http_error", message, field);
   }
   return result.data as T;
 }

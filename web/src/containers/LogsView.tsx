@@ -2,13 +2,16 @@
 import { Anchor, Button, Checkbox, Group, Select, Stack, Text, TextInput } from "@mantine/core";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
-import { splitMatches, stripAnsi } from "../format";
+import { parseAnsi, splitMatches, stripAnsi } from "../format";
 
 const MAX_LINES = 10_000;
 
 interface Line {
   stream: string;
+  /** As logged, colour codes included. */
   text: string;
+  /** Without colour codes, for searching. */
+  plain: string;
 }
 
 export function LogsView({ environmentId, containerId, name }: { environmentId: number; containerId: string; name: string }) {
@@ -44,12 +47,12 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
         const fresh: Line[] = [];
         for (const chunk of chunks) {
           if (!chunk) continue;
-          const { stream, text } = JSON.parse(chunk) as Line;
+          const { stream, text } = JSON.parse(chunk) as { stream: string; text: string };
           // Chunks may hold several lines or part of one: join per stream, split on newlines.
           const joined = (partial[stream] ?? "") + text;
           const parts = joined.split("\n");
           partial = { ...partial, [stream]: parts.pop() ?? "" };
-          for (const part of parts) fresh.push({ stream, text: stripAnsi(part) });
+          for (const part of parts) fresh.push({ stream, text: part, plain: stripAnsi(part) });
         }
         if (fresh.length && !pausedRef.current) setLines((current) => [...current, ...fresh].slice(-MAX_LINES));
       }
@@ -62,7 +65,7 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
   useEffect(() => {
     if (!paused && lines.length) virtualizer.scrollToIndex(lines.length - 1);
   }, [lines.length, paused, virtualizer]);
-  const matches = search ? lines.reduce<number[]>((found, line, index) => (line.text.toLowerCase().includes(search.toLowerCase()) ? [...found, index] : found), []) : [];
+  const matches = search ? lines.reduce<number[]>((found, line, index) => (line.plain.toLowerCase().includes(search.toLowerCase()) ? [...found, index] : found), []) : [];
   const [matchIndex, setMatchIndex] = useState(0);
   const jump = (step: number) => {
     if (!matches.length) return;
@@ -96,9 +99,13 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
               <div key={item.index} ref={virtualizer.measureElement} data-index={item.index}
                 style={{ position: "absolute", top: 0, left: 0, right: 0, transform: `translateY(${item.start}px)`, padding: "0 8px",
                   whiteSpace: wrap ? "pre-wrap" : "pre", color: line.stream === "stderr" ? "var(--mantine-color-red-6)" : undefined }}>
-                {splitMatches(line.text, search).map((part, index) =>
-                  part.match ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
-                )}
+                {parseAnsi(line.text).map((segment, segmentIndex) => (
+                  <span key={segmentIndex} style={{ color: segment.color ? `var(--mantine-color-${segment.color === "white" ? "gray" : segment.color === "black" ? "dark" : segment.color}-6)` : undefined, fontWeight: segment.bold ? 700 : undefined }}>
+                    {splitMatches(segment.text, search).map((part, index) =>
+                      part.match ? <mark key={index}>{part.text}</mark> : <span key={index}>{part.text}</span>,
+                    )}
+                  </span>
+                ))}
               </div>
             );
           })}

@@ -74,7 +74,7 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
   const stopped = useCount(environment.id, "exited,created,dead");
   const unhealthy = useCount(environment.id, undefined, "unhealthy");
   return (
-    <Card withBorder padding="lg" component={Link} to={`/environments/${environment.id}/containers`}>
+    <Card withBorder padding="lg" component={Link} to={`/environments/${environment.id}`}>
       <Group justify="space-between">
         <Text fw={600}>{environment.name}</Text>
         <Badge color={stateColor(status.health)}>

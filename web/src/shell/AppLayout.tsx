@@ -20,6 +20,11 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
             <Button component={Link} to="/" variant="subtle" size="compact-sm">
               Home
             </Button>
+            {user.role === "admin" && (
+              <Button component={Link} to="/users" variant="subtle" size="compact-sm">
+                Users
+              </Button>
+            )}
           </Group>
           <Group gap="xs" wrap="nowrap">
             <ActionIcon variant="default" aria-label="Switch light or dark theme" onClick={toggleColorScheme}>
@@ -33,6 +38,9 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
               </Menu.Target>
               <Menu.Dropdown>
                 <Menu.Label>{user.role === "admin" ? "Administrator" : "Standard user"}</Menu.Label>
+                <Menu.Item component={Link} to="/account">
+                  Password and API keys
+                </Menu.Item>
                 <Menu.Item onClick={() => logout.mutate(undefined, { onSettled: () => navigate("/login") })}>
                   Sign out
                 </Menu.Item>
