@@ -143,6 +143,13 @@ try {
     await until("command output", async () => ((await page.locator(".xterm-rows").textContent()) ?? "").includes("hello-42"));
   });
 
+  await test("rename", page, async () => {
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByLabel("New name").fill(`${names.logger}-renamed`);
+    await page.getByRole("dialog").getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("heading", { name: `${names.logger}-renamed` }).waitFor();
+  });
+
   for (const name of names.bulk) docker("create", "--name", name, "--label", LABEL, IMAGE, "true");
   await test("bulk-remove", page, async () => {
     await page.goto(`${berth.base}/environments/1/containers`);

@@ -1,9 +1,10 @@
 // One container: overview, raw inspect, logs, live stats and a console, with its actions.
-import { Anchor, Badge, Button, Code, Group, Stack, Table, Tabs, Text, Title } from "@mantine/core";
-import { useQuery } from "@tanstack/react-query";
+import { Anchor, Badge, Button, Code, Group, Modal, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { notifications } from "@mantine/notifications";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { api, unwrap } from "../api/client";
+import { ApiError, api, unwrap } from "../api/client";
 import { stateColor } from "../format";
 import { useChangeFeed } from "../live/useChangeFeed";
 import { ACTIONS, useBulkAction } from "./actions";
@@ -52,6 +53,7 @@ export function ContainerPage() {
           <Badge color={stateColor(data.State.Status)} data-testid="detail-state">{data.State.Status}</Badge>
         </Group>
         <Group gap="xs">
+          <RenameButton environmentId={environmentId} containerId={data.Id} current={name} />
           {ACTIONS.map((item) => (
             <Button key={item.name} size="xs" variant="light" color={item.destructive ? "red" : undefined} loading={action.isPending}
               onClick={() => action.mutate({ action: item.name, containers: [{ id: data.Id, name }] }, {
@@ -77,6 +79,33 @@ export function ContainerPage() {
         <Tabs.Panel value="inspect" pt="md"><Code block>{JSON.stringify(data, null, 2)}</Code></Tabs.Panel>
       </Tabs>
     </Stack>
+  );
+}
+
+function RenameButton({ environmentId, containerId, current }: { environmentId: number; containerId: string; current: string }) {
+  const [open, setOpen] = useState(false);
+  const [name, setName] = useState(current);
+  const queryClient = useQueryClient();
+  const rename = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/environments/{id}/containers/{container}/rename", { params: { path: { id: environmentId, container: containerId } }, body: { name } })),
+    onSuccess: () => {
+      setOpen(false);
+      queryClient.invalidateQueries({ queryKey: ["inspect", environmentId, containerId] });
+      notifications.show({ color: "green", message: `Renamed to ${name}` });
+    },
+  });
+  const error = rename.error instanceof ApiError ? rename.error : undefined;
+  return (
+    <>
+      <Button size="xs" variant="light" onClick={() => { setName(current); setOpen(true); }}>Rename</Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Rename container">
+        <Stack component="form" onSubmit={(e) => { e.preventDefault(); rename.mutate(); }}>
+          <TextInput label="New name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={error?.message} data-autofocus />
+          <Group justify="flex-end"><Button type="submit" loading={rename.isPending}>Rename</Button></Group>
+        </Stack>
+      </Modal>
+    </>
   );
 }
 

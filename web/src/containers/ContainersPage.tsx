@@ -20,6 +20,11 @@ export function ContainersPage() {
   const [search, setSearch] = useState("");
   const [debouncedSearch] = useDebouncedValue(search, 200);
   const [state, setState] = useState<string | null>(null);
+  const [image, setImage] = useState("");
+  const [label, setLabel] = useState("");
+  const [stack, setStack] = useState("");
+  const [debouncedFilters] = useDebouncedValue({ image, label, stack }, 250);
+  const [grouped, setGrouped] = useState(false);
   const [sort, setSort] = useState("name");
   const [order, setOrder] = useState<"asc" | "desc">("asc");
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -27,20 +32,35 @@ export function ContainersPage() {
   const bulk = useBulkAction(environmentId);
 
   const list = useInfiniteQuery({
-    queryKey: ["containers", environmentId, "list", debouncedSearch, state, sort, order],
+    queryKey: ["containers", environmentId, "list", debouncedSearch, state, debouncedFilters, sort, order],
     initialPageParam: undefined as string | undefined,
     queryFn: async ({ pageParam }) =>
       unwrap(
         await api.GET("/api/environments/{id}/containers", {
           params: {
             path: { id: environmentId },
-            query: { search: debouncedSearch || undefined, state: state ?? undefined, sort, order, limit: PAGE, cursor: pageParam },
+            query: {
+              search: debouncedSearch || undefined,
+              state: state ?? undefined,
+              image: debouncedFilters.image || undefined,
+              label: debouncedFilters.label || undefined,
+              stack: debouncedFilters.stack || undefined,
+              sort,
+              order,
+              limit: PAGE,
+              cursor: pageParam,
+            },
           },
         }),
       ),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
-  const rows = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+  const loaded = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
+  // Grouped by stack: containers of one stack together (stable within the chosen order), loose ones last.
+  const rows = useMemo(
+    () => (grouped ? [...loaded].sort((a, b) => (a.stack ?? "\uffff").localeCompare(b.stack ?? "\uffff")) : loaded),
+    [loaded, grouped],
+  );
   const total = list.data?.pages[0]?.total ?? 0;
 
   const scroller = useRef<HTMLDivElement>(null);
@@ -75,6 +95,10 @@ export function ContainersPage() {
         <Select aria-label="Sort by" value={sort} onChange={(value) => setSort(value ?? "name")} w={140}
           data={[{ value: "name", label: "Name" }, { value: "created", label: "Created" }, { value: "state", label: "State" }, { value: "image", label: "Image" }]} />
         <SegmentedControl value={order} onChange={(value) => setOrder(value as "asc" | "desc")} data={[{ value: "asc", label: "↑" }, { value: "desc", label: "↓" }]} aria-label="Order" />
+        <TextInput placeholder="Image" aria-label="Image filter" value={image} onChange={(e) => setImage(e.currentTarget.value)} w={150} />
+        <TextInput placeholder="Label key or key=value" aria-label="Label filter" value={label} onChange={(e) => setLabel(e.currentTarget.value)} w={190} />
+        <TextInput placeholder="Stack" aria-label="Stack filter" value={stack} onChange={(e) => setStack(e.currentTarget.value)} w={130} />
+        <Checkbox label="Group by stack" checked={grouped} onChange={(e) => setGrouped(e.currentTarget.checked)} />
         <Menu>
           <Menu.Target>
             <Button disabled={chosen.length === 0} variant="light">

@@ -18,6 +18,7 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
   const [lines, setLines] = useState<Line[]>([]);
   const [paused, setPaused] = useState(false);
   const [tail, setTail] = useState("500");
+  const [since, setSince] = useState("all");
   const [timestamps, setTimestamps] = useState(false);
   const [stdout, setStdout] = useState(true);
   const [stderr, setStderr] = useState(true);
@@ -26,7 +27,9 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
   const base = `/api/environments/${environmentId}/containers/${encodeURIComponent(containerId)}/logs`;
-  const query = `tail=${tail}&timestamps=${timestamps}&stdout=${stdout}&stderr=${stderr}`;
+  const sinceSeconds: Record<string, number> = { "5m": 300, "1h": 3600, "24h": 86400 };
+  const sinceQuery = since in sinceSeconds ? `&since=${Math.floor(Date.now() / 1000) - sinceSeconds[since]}` : "";
+  const query = `tail=${tail}&timestamps=${timestamps}&stdout=${stdout}&stderr=${stderr}${sinceQuery}`;
 
   useEffect(() => {
     if (!stdout && !stderr) return;
@@ -80,6 +83,8 @@ export function LogsView({ environmentId, containerId, name }: { environmentId: 
       <Group>
         <Button size="xs" variant="light" onClick={() => setPaused(!paused)}>{paused ? "Resume" : "Pause"}</Button>
         <Select size="xs" aria-label="Tail" value={tail} onChange={(v) => setTail(v ?? "500")} data={["100", "500", "1000", "5000", "all"]} w={90} />
+        <Select size="xs" aria-label="Since" value={since} onChange={(v) => setSince(v ?? "all")}
+          data={[{ value: "all", label: "Any time" }, { value: "5m", label: "Last 5 min" }, { value: "1h", label: "Last hour" }, { value: "24h", label: "Last day" }]} w={120} />
         <Checkbox size="xs" label="Timestamps" checked={timestamps} onChange={(e) => setTimestamps(e.currentTarget.checked)} />
         <Checkbox size="xs" label="stdout" checked={stdout} onChange={(e) => setStdout(e.currentTarget.checked)} />
         <Checkbox size="xs" label="stderr" checked={stderr} onChange={(e) => setStderr(e.currentTarget.checked)} />

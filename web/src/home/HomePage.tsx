@@ -73,6 +73,22 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
   const running = useCount(environment.id, "running");
   const stopped = useCount(environment.id, "exited,created,dead");
   const unhealthy = useCount(environment.id, undefined, "unhealthy");
+  const images = useQuery({
+    queryKey: ["images", environment.id],
+    queryFn: async () => unwrap(await api.GET("/api/environments/{id}/images", { params: { path: { id: environment.id }, query: { limit: 1 } } })).total,
+  });
+  const volumes = useQuery({
+    queryKey: ["volumes", environment.id],
+    queryFn: async () => unwrap(await api.GET("/api/environments/{id}/volumes", { params: { path: { id: environment.id }, query: { limit: 1 } } })).total,
+  });
+  // Stacks: the distinct compose projects among the containers.
+  const stacks = useQuery({
+    queryKey: ["containers", environment.id, "stacks"],
+    queryFn: async () => {
+      const page = unwrap(await api.GET("/api/environments/{id}/containers", { params: { path: { id: environment.id }, query: { label: "com.docker.compose.project", limit: 1000 } } }));
+      return new Set(page.items.map((c) => c.stack)).size;
+    },
+  });
   return (
     <Card withBorder padding="lg" component={Link} to={`/environments/${environment.id}`}>
       <Group justify="space-between">
@@ -94,6 +110,11 @@ function EnvironmentCard({ environment }: { environment: Environment }) {
         <Text size="sm" c={unhealthy.data ? "red" : undefined}>
           <b>{unhealthy.data ?? "–"}</b> unhealthy
         </Text>
+      </Group>
+      <Group mt={4} gap="lg">
+        <Text size="sm"><b>{images.data ?? "–"}</b> images</Text>
+        <Text size="sm"><b>{volumes.data ?? "–"}</b> volumes</Text>
+        <Text size="sm"><b>{stacks.data ?? "–"}</b> stacks</Text>
       </Group>
     </Card>
   );

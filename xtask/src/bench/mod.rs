@@ -6,9 +6,11 @@
 //! - the server's idle resident memory (target ≤ 40 MB);
 //! - time from start to the first successful `/api/system/status` (target ≤ 300 ms);
 //! - live state (see `live.rs`): a page of 50 from the mirror at 1,000 and 5,000 containers, engine event
-//!   to change-feed latency, and CPU while 20 viewers watch the stats of 20 containers.
+//!   to change-feed latency, and CPU while 20 viewers watch the stats of 20 containers;
+//! - the web app (see `web.rs`): what the containers page transfers, and time to a usable list of 1,000.
 
 mod live;
+mod web;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -76,6 +78,11 @@ async fn measure(binary: &Path) -> anyhow::Result<()> {
     remove_bench_containers().await?;
     all_ok &= live::stats_cpu(&server, &key).await?;
     remove_bench_containers().await?;
+
+    println!("\n== web app");
+    all_ok &= web::bundle_size()?;
+    all_ok &= web::time_to_list(&server, &key).await?;
+    remove_bench_containers().await?;
     println!(
         "server resident memory after the runs: {:.1} MB",
         rss_mb(server.child.id())?
@@ -121,7 +128,7 @@ pub(crate) struct Server {
     _dir: Option<tempfile::TempDir>,
 }
 
-const PASSWORD: &str = "benchmark-password";
+pub(crate) const PASSWORD: &str = "benchmark-password";
 
 impl Server {
     pub(crate) fn pid(&self) -> u32 {
