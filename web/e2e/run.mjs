@@ -206,7 +206,10 @@ try {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${berth.base}/environments/1/containers`);
     await page.getByTestId("container-total").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+    await page.screenshot({ path: join(RESULTS, "phone-width-390.png"), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
+    if (overflow) throw new Error("the containers page is wider than a phone screen");
   });
 
   await test("session-expiry-returns-to-sign-in", page, async () => {

@@ -125,9 +125,9 @@ export function ContainersPage() {
             </Table.Th>
             <Table.Th>Name</Table.Th>
             <Table.Th w={130}>State</Table.Th>
-            <Table.Th>Image</Table.Th>
-            <Table.Th w={170}>Ports</Table.Th>
-            <Table.Th w={120}>Created</Table.Th>
+            <Table.Th visibleFrom="md">Image</Table.Th>
+            <Table.Th w={170} visibleFrom="md">Ports</Table.Th>
+            <Table.Th w={120} visibleFrom="md">Created</Table.Th>
             <Table.Th w={110}>Actions</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -188,15 +188,15 @@ function ContainerRow({ row, environmentId, checked, onToggle }: { row: Containe
             <Badge color={stateColor(row.state)} data-testid={`state-${row.name}`}>{row.state}</Badge>
             {row.health !== "none" && <Badge color={stateColor(row.health)} variant="dot" ml={4}>{row.health}</Badge>}
           </Table.Td>
-          <Table.Td style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>{row.image}</Table.Td>
-          <Table.Td w={170}>
+          <Table.Td visibleFrom="md" style={{ overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" }}>{row.image}</Table.Td>
+          <Table.Td w={170} visibleFrom="md">
             {row.ports.filter((p) => p.public_port).map((p) => (
               <Anchor key={`${p.public_port}-${p.protocol}`} href={`http://${window.location.hostname}:${p.public_port}`} target="_blank" size="sm" mr={6}>
                 {p.public_port}→{p.private_port}
               </Anchor>
             ))}
           </Table.Td>
-          <Table.Td w={120}>
+          <Table.Td w={120} visibleFrom="md">
             <Text size="sm">{formatAge(row.created)}</Text>
           </Table.Td>
           <Table.Td w={110}>

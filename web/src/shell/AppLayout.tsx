@@ -14,7 +14,7 @@ export function AppLayout({ user, children }: { user: User; children: ReactNode 
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="lg" wrap="nowrap">
-            <Text component={Link} to="/" fw={700} size="lg">
+            <Text component={Link} to="/" fw={700} size="lg" style={{ whiteSpace: "nowrap" }}>
               ⚓ Berth
             </Text>
             <Button component={Link} to="/" variant="subtle" size="compact-sm">
