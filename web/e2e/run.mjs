@@ -150,6 +150,19 @@ try {
     await page.getByRole("heading", { name: `${names.logger}-renamed` }).waitFor();
   });
 
+  await test("recreate", page, async () => {
+    const before = page.url();
+    await page.getByRole("button", { name: "Recreate" }).click();
+    const dialog = page.getByRole("dialog");
+    // The test image lives only on this engine: recreate without pulling.
+    await dialog.getByLabel("Pull the image first").uncheck();
+    await dialog.getByRole("button", { name: "Recreate" }).click();
+    // The logger's shell ignores SIGTERM, so the stop waits out the engine's 10 s grace.
+    await until("a new container id in the address", async () => page.url() !== before, 30_000);
+    await page.getByRole("heading", { name: `${names.logger}-renamed` }).waitFor();
+    await until("running", async () => (await page.getByTestId("detail-state").textContent()) === "running");
+  });
+
   for (const name of names.bulk) docker("create", "--name", name, "--label", LABEL, IMAGE, "true");
   await test("bulk-remove", page, async () => {
     await page.goto(`${berth.base}/environments/1/containers`);

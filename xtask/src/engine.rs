@@ -1,5 +1,5 @@
 //! Makes sure a real Docker Engine answers on this machine: installs Debian's `docker.io`, `busybox-static`
-//! and `chromium` (for the web app's browser tests) when missing, starts `dockerd` when nothing answers, waits for it, and builds the test image.
+//! `chromium` (for the web app's browser tests) and `docker-registry` (for pull tests) when missing, starts `dockerd` when nothing answers, waits for it, and builds the test image.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -12,6 +12,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ("docker.io", "/usr/sbin/dockerd"),
     ("busybox-static", "/bin/busybox"),
     ("chromium", "/usr/bin/chromium"),
+    ("docker-registry", "/usr/bin/docker-registry"),
 ];
 
 pub fn prepare() -> anyhow::Result<()> {

@@ -207,6 +207,40 @@ impl Containers {
             .map_err(container_error)
     }
 
+    /// Recreates a container with its configuration, optionally pulling its image first; answers with the
+    /// new container as the mirror shows it.
+    pub async fn recreate(
+        &self,
+        principal: &Principal,
+        environment_id: EnvironmentId,
+        container_id: &str,
+        pull: bool,
+    ) -> Result<Option<Arc<ContainerSummary>>, CoreError> {
+        self.access
+            .authorize(principal, Action::OperateContainers(environment_id))
+            .await?;
+        let client = self.client(environment_id)?;
+        let mirror = self
+            .live
+            .mirror(environment_id)
+            .ok_or(CoreError::NotFound("environment"))?;
+        let old = client
+            .find_container(container_id)
+            .await
+            .map_err(container_error)?
+            .ok_or(CoreError::NotFound("container"))?;
+        let new_id = client
+            .recreate_container(&old.id, pull)
+            .await
+            .map_err(container_error)?;
+        tracing::info!(user = %principal.user.username, environment = %environment_id, old = %old.id, new = %new_id, pull, "container recreated");
+        mirror.remove_container(&old.id, None);
+        mirror
+            .refresh_container(&client, &new_id, None)
+            .await
+            .map_err(container_error)
+    }
+
     pub async fn logs(
         &self,
         principal: &Principal,

@@ -7,6 +7,9 @@ use hyper_util::rt::TokioIo;
 
 use crate::{DockerError, EngineEndpoint};
 
+/// Longest an engine request may take to start answering (a stop may wait up to an hour before killing).
+const REQUEST_TIMEOUT_SECS: u64 = 2 * 3600;
+
 /// What a health check learns about an engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineInfo {
@@ -21,17 +24,20 @@ pub struct EngineClient {
 }
 
 impl EngineClient {
-    /// Builds a client and negotiates the API version with the engine, so requests use a path it accepts.
+    /// Builds a client and negotiates the API version with the engine (within `timeout`), so requests use a
+    /// path it accepts.
     pub async fn connect(endpoint: EngineEndpoint, timeout: Duration) -> Result<Self, DockerError> {
         let transport_endpoint = endpoint.clone();
         let transport = move |request: bollard::BollardRequest| {
             let endpoint = transport_endpoint.clone();
             async move { send(&endpoint, request).await }
         };
+        // bollard's own timeout covers every request until its answer starts, stopping a container with a
+        // long grace included; callers put short timeouts where they want them (as below).
         let docker = Docker::connect_with_custom_transport(
             transport,
             Some("http://engine"),
-            timeout.as_secs().max(1),
+            REQUEST_TIMEOUT_SECS,
             API_DEFAULT_VERSION,
         )?;
         let docker = tokio::time::timeout(timeout, docker.negotiate_version())

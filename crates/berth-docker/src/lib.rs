@@ -7,6 +7,7 @@ mod client;
 mod endpoint;
 mod error;
 mod gateway;
+mod recreate;
 mod resources;
 mod streams;
 mod swarm;

@@ -3,6 +3,7 @@
 
 mod engine;
 mod events;
+mod registry;
 mod server;
 
 pub use engine::{
@@ -12,4 +13,5 @@ mod engine_proxy;
 
 pub use engine_proxy::{EngineProxy, TlsFixture};
 pub use events::{EventStream, Received};
+pub use registry::Registry;
 pub use server::{ADMIN_PASSWORD, BerthServer, ServerOptions, free_port};

@@ -197,6 +197,10 @@ async fn openapi_document_lists_every_route() {
             "/api/environments/{id}/containers/{container}/console",
             "get",
         ),
+        (
+            "/api/environments/{id}/containers/{container}/recreate",
+            "post",
+        ),
     ];
     // Regression: a path parameter once referred to a schema missing from the components.
     let text = document.to_string();

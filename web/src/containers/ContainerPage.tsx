@@ -1,5 +1,5 @@
 // One container: overview, raw inspect, logs, live stats and a console, with its actions.
-import { Anchor, Badge, Button, Code, Group, Modal, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Checkbox, Code, Group, Modal, Stack, Table, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -54,6 +54,7 @@ export function ContainerPage() {
         </Group>
         <Group gap="xs">
           <RenameButton environmentId={environmentId} containerId={data.Id} current={name} />
+          <RecreateButton environmentId={environmentId} containerId={data.Id} />
           {ACTIONS.map((item) => (
             <Button key={item.name} size="xs" variant="light" color={item.destructive ? "red" : undefined} loading={action.isPending}
               onClick={() => action.mutate({ action: item.name, containers: [{ id: data.Id, name }] }, {
@@ -103,6 +104,34 @@ function RenameButton({ environmentId, containerId, current }: { environmentId: 
         <Stack component="form" onSubmit={(e) => { e.preventDefault(); rename.mutate(); }}>
           <TextInput label="New name" value={name} onChange={(e) => setName(e.currentTarget.value)} error={error?.message} data-autofocus />
           <Group justify="flex-end"><Button type="submit" loading={rename.isPending}>Rename</Button></Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+function RecreateButton({ environmentId, containerId }: { environmentId: number; containerId: string }) {
+  const [open, setOpen] = useState(false);
+  const [pull, setPull] = useState(true);
+  const navigate = useNavigate();
+  const recreate = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST("/api/environments/{id}/containers/{container}/recreate", { params: { path: { id: environmentId, container: containerId }, query: { pull } } })),
+    onSuccess: (container) => {
+      setOpen(false);
+      notifications.show({ color: "green", message: `${container.name} recreated${pull ? " on a freshly pulled image" : ""}` });
+      navigate(`/environments/${environmentId}/containers/${container.id}`, { replace: true });
+    },
+  });
+  return (
+    <>
+      <Button size="xs" variant="light" onClick={() => setOpen(true)}>Recreate</Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title="Recreate container">
+        <Stack>
+          <Text size="sm">A new container replaces this one with the same configuration, name and networks; it starts if this one was running.</Text>
+          <Checkbox label="Pull the image first" checked={pull} onChange={(e) => setPull(e.currentTarget.checked)} />
+          {recreate.error && <Text c="red" size="sm">{recreate.error.message}</Text>}
+          <Group justify="flex-end"><Button loading={recreate.isPending} onClick={() => recreate.mutate()}>Recreate</Button></Group>
         </Stack>
       </Modal>
     </>

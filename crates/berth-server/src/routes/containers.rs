@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inspect_container, remove_container))
         .routes(routes!(container_action))
         .routes(routes!(rename_container))
+        .routes(routes!(recreate_container))
 }
 
 /// A container as a list row shows it.
@@ -351,6 +352,36 @@ async fn rename_container(
         .core
         .containers
         .act(&principal, environment_id, &container, action)
+        .await?;
+    summary
+        .map(|summary| AppJson(ContainerResponse::new(environment_id, &summary)))
+        .ok_or_else(|| ApiError::not_found("container not found"))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RecreateParams {
+    /// Pull the container's image reference first, so it runs the newest version.
+    #[serde(default)]
+    pub pull: bool,
+}
+
+/// Recreates a container with the same configuration (optionally on a freshly pulled image), keeping its name,
+/// networks and running state; answers with the new container.
+#[utoipa::path(post, path = "/api/environments/{id}/containers/{container}/recreate", tag = "containers",
+    params(("id" = i64, Path), ("container" = String, Path), RecreateParams),
+    responses((status = 200, body = ContainerResponse), (status = 404, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn recreate_container(
+    State(state): State<AppState>,
+    Authenticated(principal): Authenticated,
+    AppPath((id, container)): AppPath<(i64, String)>,
+    AppQuery(params): AppQuery<RecreateParams>,
+) -> Result<AppJson<ContainerResponse>, ApiError> {
+    let environment_id = EnvironmentId(id);
+    let summary = state
+        .core
+        .containers
+        .recreate(&principal, environment_id, &container, params.pull)
         .await?;
     summary
         .map(|summary| AppJson(ContainerResponse::new(environment_id, &summary)))
