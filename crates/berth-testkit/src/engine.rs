@@ -29,6 +29,21 @@ pub fn docker(args: &[&str]) -> anyhow::Result<Output> {
         .with_context(|| format!("running docker {}", args.join(" ")))
 }
 
+/// Force-removes every container carrying `label` (a key, or `key=value`), straight on the engine; for
+/// tests cleaning up after themselves.
+pub fn remove_labelled_containers(label: &str) {
+    let Ok(output) = docker(&["ps", "-aq", "--filter", &format!("label={label}")]) else {
+        return;
+    };
+    let listed = String::from_utf8_lossy(&output.stdout).to_string();
+    let ids: Vec<&str> = listed.split_whitespace().collect();
+    if !ids.is_empty() {
+        let mut args = vec!["rm", "-f"];
+        args.extend(ids);
+        let _ = docker(&args);
+    }
+}
+
 /// A docker CLI command pointed at Berth's gateway for `environment_id`, authenticated with `api_key`.
 /// The CLI reads the key from a config dir, as a user would set it up (`HttpHeaders`).
 pub fn docker_via(

@@ -7,7 +7,8 @@ mod registry;
 mod server;
 
 pub use engine::{
-    DOCKER_SOCKET, TEST_IMAGE, docker, docker_via, ensure_test_image, require_engine, unique_name,
+    DOCKER_SOCKET, TEST_IMAGE, docker, docker_via, ensure_test_image, remove_labelled_containers,
+    require_engine, unique_name,
 };
 mod engine_proxy;
 

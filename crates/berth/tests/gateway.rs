@@ -57,16 +57,7 @@ impl Gateway {
 impl Drop for Gateway {
     /// Removes whatever the test created, straight on the engine.
     fn drop(&mut self) {
-        let filter = format!("label={}", self.label);
-        if let Ok(output) = docker(&["ps", "-aq", "--filter", &filter]) {
-            let listed = String::from_utf8_lossy(&output.stdout).to_string();
-            let ids: Vec<&str> = listed.split_whitespace().collect();
-            if !ids.is_empty() {
-                let mut args = vec!["rm", "-f"];
-                args.extend(ids);
-                let _ = docker(&args);
-            }
-        }
+        berth_testkit::remove_labelled_containers(&self.label);
     }
 }
 

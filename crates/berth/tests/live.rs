@@ -41,15 +41,7 @@ impl Labelled {
 
 impl Drop for Labelled {
     fn drop(&mut self) {
-        if let Ok(output) = docker(&["ps", "-aq", "--filter", &format!("label={}", self.0)]) {
-            let listed = String::from_utf8_lossy(&output.stdout).to_string();
-            let ids: Vec<&str> = listed.split_whitespace().collect();
-            if !ids.is_empty() {
-                let mut args = vec!["rm", "-f"];
-                args.extend(ids);
-                let _ = docker(&args);
-            }
-        }
+        berth_testkit::remove_labelled_containers(&self.0);
     }
 }
 
