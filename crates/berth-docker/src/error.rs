@@ -60,16 +60,3 @@ impl From<bollard::errors::Error> for DockerError {
         }
     }
 }
-
-impl DockerError {
-    /// True when the engine could not be reached at all, as opposed to answering with an error.
-    pub fn is_unreachable(&self) -> bool {
-        matches!(
-            self,
-            DockerError::Connect { .. }
-                | DockerError::Timeout { .. }
-                | DockerError::TlsHandshake { .. }
-                | DockerError::Http(_)
-        )
-    }
-}
